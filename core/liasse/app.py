@@ -1,0 +1,224 @@
+"""The object a host holds: settings, plugins, store and host, wired together.
+
+::
+
+    from liasse.app import Liasse
+    liasse = Liasse.open(config_path, host=my_host)
+    report = liasse.check_access("docsecure", user_login="FICH")
+
+Plugins load once, at :meth:`Liasse.open`; a broken one is reported in
+:attr:`Liasse.plugins` and the others work. The store and the credential
+vault open on first use, so listing plugins touches no database.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from liasse_hostapi.protocols import Host
+
+from liasse.discovery import PluginRecord, PluginStatus, load_plugins
+from liasse.errors import (
+    CredentialsMissing,
+    ProviderBroken,
+    ProviderDisabled,
+    SettingsError,
+    UnknownProvider,
+)
+from liasse.facade import Hooks
+from liasse.http import HttpClient
+from liasse.manager import LiassePluginManager
+from liasse.records import AccessReport, Credentials, ProviderContext, ProviderInfo
+from liasse.secrets import Secret
+from liasse.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from liasse.credentials import CredentialVault
+    from liasse.store.database import Store
+
+
+class Liasse:
+    """One office's liasse: use :meth:`open` to build it."""
+
+    def __init__(self, settings: Settings, pm: LiassePluginManager, plugins: Sequence[PluginRecord], host: Host | None) -> None:
+        self.settings = settings
+        self.pm = pm
+        #: Every discovered plugin with its status, sorted by name (``liasse plugins``).
+        self.plugins = tuple(plugins)
+        self._host = host
+        providers = {r.name: r.info for r in self.plugins if r.status is PluginStatus.OK and r.info is not None}
+        self.providers: dict[str, ProviderInfo] = providers
+        #: Typed calls into the plugins.
+        self.hooks = Hooks(pm, providers)
+        self._http: dict[tuple[str, str], HttpClient] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, config: Path | Settings | None = None, *, host: Host | None = None, safe_mode: bool | None = None) -> Liasse:
+        """Read the settings, load the selected plugins and check every unknown name."""
+        settings = config if isinstance(config, Settings) else load_settings(config)
+        pm = LiassePluginManager()
+        selection = settings.plugins
+        records = load_plugins(
+            pm,
+            enabled=selection.enabled,
+            disabled=selection.disabled,
+            safe_mode=selection.safe_mode if safe_mode is None else safe_mode,
+        )
+        known = {r.name for r in records}
+        for listed in (selection.enabled or ()) + selection.disabled + tuple(settings.providers):
+            if listed not in known:
+                raise SettingsError(
+                    path=settings.label,
+                    problem_fr=f"prestataire inconnu « {listed} » ; installés : {', '.join(sorted(known)) or 'aucun'}.",
+                    problem_en=f"unknown provider '{listed}'; installed: {', '.join(sorted(known)) or 'none'}.",
+                )
+        return cls(settings, pm, records, host)
+
+    # --- the host ---------------------------------------------------------------
+
+    @property
+    def host(self) -> Host:
+        """The host application's records; opened from ``[host]`` when none was given."""
+        if self._host is None:
+            self._host = open_host(self.settings.host.factory, self.settings.base_dir / self.settings.host.path)
+        return self._host
+
+    def register_host_events(self, listener: object, name: str | None = None) -> None:
+        """Register the host's implementations of :mod:`liasse_hostapi.events` hooks."""
+        self.pm.register_checked(listener, name or f"host-events-{id(listener)}")
+
+    # --- providers ---------------------------------------------------------------
+
+    def plugin(self, name: str) -> PluginRecord:
+        """The record of one plugin; raises when no plugin has that name."""
+        for record in self.plugins:
+            if record.name == name:
+                return record
+        raise UnknownProvider(name=name, known=", ".join(r.name for r in self.plugins) or "aucun / none")
+
+    def provider(self, name: str) -> ProviderInfo:
+        """A usable provider's declaration, or the error that says why it is not usable."""
+        record = self.plugin(name)
+        if record.status is PluginStatus.DISABLED:
+            raise ProviderDisabled(
+                title=name,
+                scope_fr="pour cette étude",
+                scope_en="for this office",
+                fix_fr=f"Activez-le dans {self.settings.label} ([plugins]).",
+                fix_en=f"Enable it in {self.settings.label} ([plugins]).",
+            )
+        if record.status is PluginStatus.ERROR or record.info is None:
+            raise ProviderBroken(name=name, error=record.error or "not a provider")
+        return record.info
+
+    def providers_for(self, user_login: str) -> list[str]:
+        """The providers this user may use: loaded, and with the user's link on (DS-01)."""
+        user = self.host.office.user(user_login)
+        return [name for name in sorted(self.providers) if user.options_for(name).link_enabled]
+
+    def provider_settings(self, name: str) -> Any:
+        """The provider's typed settings from ``[providers.<name>]``."""
+        return self.settings.provider_settings(name, self.provider(name).settings)
+
+    def context(self, provider: str, user_login: str) -> ProviderContext[Any]:
+        """Everything one call to ``provider`` needs on behalf of ``user_login``."""
+        info = self.provider(provider)
+        settings = self.provider_settings(provider)
+        credentials: Credentials | None = None
+        if info.credential_fields:
+            credentials = self.vault.load(user_login, provider)
+            if credentials is None:
+                raise CredentialsMissing(title=info.title, user=user_login, provider=provider)
+        office = self.host.office.office()
+        return ProviderContext(
+            provider=provider,
+            settings=settings,
+            http=self._http_client(provider, info.title, settings, credentials),
+            user_login=user_login,
+            office_name=office.name,
+            credentials=credentials,
+            timezone=office.timezone,
+        )
+
+    def check_access(self, provider: str, user_login: str) -> AccessReport:
+        """"Tester l'accès au service" for one user."""
+        return self.hooks.check_access(self.context(provider, user_login))
+
+    def connect(self, provider: str, user_login: str, login: str, secret: Secret) -> None:
+        """Store a user's credentials for a provider, encrypted (DS-01 "Connexion")."""
+        self.provider(provider)
+        self.vault.save(user_login, provider, login, secret)
+
+    def reset_credentials(self, provider: str, user_login: str) -> None:
+        """Forget a user's credentials (DS-01 "Réinitialiser les identifiants")."""
+        self.vault.delete(user_login, provider)
+
+    def _http_client(self, provider: str, title: str, settings: Any, credentials: Credentials | None) -> HttpClient:
+        # One pooled session per provider and credential: connections are reused, accounts never mixed.
+        key = (provider, credentials.login if credentials else "")
+        with self._lock:
+            client = self._http.get(key)
+            if client is None:
+                client = HttpClient(title, settings.base_url, timeout=settings.timeout)
+                self._http[key] = client
+            return client
+
+    # --- store ---------------------------------------------------------------------
+
+    @functools.cached_property
+    def store(self) -> Store:
+        """liasse's own database, migrated to the current schema."""
+        from liasse.store.database import default_store_url, open_store
+
+        return open_store(self.settings.store_url or default_store_url())
+
+    @functools.cached_property
+    def vault(self) -> CredentialVault:
+        """Encrypted per-user provider credentials."""
+        from liasse.credentials import CredentialVault, VaultKey
+
+        key_file = self.settings.key_file
+        return CredentialVault(self.store, VaultKey.from_environment(self.settings.base_dir / key_file if key_file else None))
+
+    def close(self) -> None:
+        """Release connections and the store."""
+        for client in self._http.values():
+            client.close()
+        if "store" in self.__dict__:
+            self.store.close()
+        close = getattr(self._host, "close", None)
+        if callable(close):
+            close()
+
+
+def open_host(factory: str, path: Path) -> Host:
+    """Build the host from ``"module:attribute.path"`` called with ``path``.
+
+    The core never imports a host statically: the reference host is only the
+    default value of ``[host] factory``.
+    """
+    module_name, _, attr_path = factory.partition(":")
+    try:
+        target: Any = importlib.import_module(module_name)
+        for part in attr_path.split("."):
+            target = getattr(target, part)
+    except (ImportError, AttributeError) as exc:
+        raise SettingsError(
+            path="[host] factory",
+            problem_fr=f"« {factory} » introuvable ({exc}). Indiquez « module:fonction ».",
+            problem_en=f"'{factory}' not found ({exc}). Give 'module:function'.",
+        ) from None
+    host = target(path)
+    if not isinstance(host, Host):
+        raise SettingsError(
+            path="[host] factory",
+            problem_fr=f"« {factory} » ne renvoie pas un hôte conforme à liasse_hostapi.Host.",
+            problem_en=f"'{factory}' does not return a liasse_hostapi.Host.",
+        )
+    return host

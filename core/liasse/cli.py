@@ -1,0 +1,181 @@
+"""The ``liasse`` command for host developers and operators (FW-06).
+
+Exit codes: 0 on success; 1 with a one-line reason when something must be
+fixed (settings, credentials, a provider refusing); 2 for a wrong command
+line (click's own). Heavy modules load inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from liasse.__about__ import __version__
+from liasse.errors import LiasseError
+
+
+class _Group(click.Group):
+    """Turns liasse's errors into one line and exit code 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LiasseError as exc:
+            _fail(str(exc))
+
+
+def _fail(reason: str) -> NoReturn:
+    click.echo(f"liasse: {reason}", err=True)
+    sys.exit(1)
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="liasse")
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar="LIASSE_CONFIG",
+    help="The office's liasse.toml (default: LIASSE_CONFIG, else built-in defaults).",
+)
+@click.option("--safe-mode", is_flag=True, envvar="LIASSE_SAFE_MODE", help="Load built-in plugins only.")
+@click.option("--lang", type=click.Choice(["fr", "en"]), help="Language of messages (default: LIASSE_LANG, else fr).")
+@click.pass_context
+def cli(ctx: click.Context, config: Path | None, safe_mode: bool, lang: str | None) -> None:
+    """liasse: secure exchange, e-signature, registered mail and shared zones for your accounting software."""
+    if lang:
+        os.environ["LIASSE_LANG"] = lang
+    ctx.obj = {"config": config, "safe_mode": safe_mode}
+
+
+def _open(ctx: click.Context) -> Any:
+    from liasse.app import Liasse
+
+    return Liasse.open(ctx.obj["config"], safe_mode=ctx.obj["safe_mode"] or None)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def plugins(ctx: click.Context, as_json: bool) -> None:
+    """List plugins: name, version, distribution, capabilities, status and error."""
+    from liasse.discovery import PluginStatus
+
+    liasse = _open(ctx)
+    rows = []
+    for record in liasse.plugins:
+        dist, version = record.distribution
+        rows.append(
+            {
+                "name": record.name,
+                "title": record.info.title if record.info else record.name,
+                "version": version,
+                "distribution": dist,
+                "builtin": record.builtin,
+                "capabilities": [c.value for c in record.capabilities],
+                "status": record.status.value,
+                "error": record.error,
+                "hooks": list(record.hooks),
+                "missing_hooks": list(record.missing_hooks),
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        for row in rows:
+            caps = ",".join(row["capabilities"]) or "-"
+            line = f"{row['name']:<12} {row['version']:<8} {row['distribution']:<20} {caps:<18} {row['status']}"
+            if row["error"]:
+                line += f"  ({row['error']})"
+            click.echo(line)
+    if any(r.status is PluginStatus.ERROR for r in liasse.plugins):
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--user", "user_login", required=True, help="The host user whose access is tested.")
+@click.argument("providers", nargs=-1)
+@click.pass_context
+def doctor(ctx: click.Context, user_login: str, providers: tuple[str, ...]) -> None:
+    """Test access to each enabled provider ("Tester l'accès au service")."""
+    liasse = _open(ctx)
+    failed = False
+    for name in providers or tuple(sorted(liasse.providers)):
+        try:
+            report = liasse.check_access(name, user_login)
+        except LiasseError as exc:
+            failed = True
+            click.echo(f"{name:<12} ÉCHEC  {exc}")
+        else:
+            click.echo(f"{name:<12} OK     {report.account}")
+    if failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("provider")
+@click.option("--user", "user_login", required=True, help="The host user the credentials belong to.")
+@click.option("--login", required=True, help="The provider account's login (usually an e-mail).")
+@click.password_option("--password", confirmation_prompt=False, help="Prompted when omitted; never echoed.")
+@click.pass_context
+def connect(ctx: click.Context, provider: str, user_login: str, login: str, password: str) -> None:
+    """Store a user's provider credentials, encrypted, then test them."""
+    from liasse.secrets import Secret
+
+    liasse = _open(ctx)
+    liasse.connect(provider, user_login, login, Secret(password))
+    report = liasse.check_access(provider, user_login)
+    click.echo(f"{provider}: identifiants enregistrés, accès vérifié ({report.account}).")
+
+
+@cli.command()
+@click.argument("providers", nargs=-1)
+@click.pass_context
+def sandbox(ctx: click.Context, providers: tuple[str, ...]) -> None:
+    """Start provider sandboxes on 127.0.0.1 and print their URLs; Ctrl-C stops them."""
+    from liasse.demo import start_sandboxes
+
+    liasse = _open(ctx)
+    names = list(providers) or sorted(liasse.providers)
+    running = start_sandboxes(liasse, names)
+    try:
+        for name, server in running.items():
+            click.echo(f"{name:<12} {server.url}")
+            for account in server.sandbox.demo_accounts:
+                click.echo(f"{'':<12} compte de démo / demo account: {account.login} / {account.secret}  {account.note}")
+        click.echo("Ctrl-C pour arrêter / to stop.")
+        _wait_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for server in running.values():
+            server.stop()
+
+
+def _wait_forever() -> None:
+    import threading
+
+    threading.Event().wait()
+
+
+@cli.command()
+@click.option(
+    "--workdir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where the demo office is written (default: a new temporary directory).",
+)
+def demo(workdir: Path | None) -> None:
+    """The main job: open the demo office against the sandboxes and run each provider's story."""
+    from liasse.demo import run_demo
+
+    ok = run_demo(workdir, echo=click.echo)
+    sys.exit(0 if ok else 1)
+
+
+def main() -> None:
+    """Entry point of the ``liasse`` script."""
+    cli(prog_name="liasse")

@@ -1,0 +1,177 @@
+"""Errors users and host developers see.
+
+Every error is a sentence that says what to fix, in French and in English.
+A subclass declares its two templates; the parameters fill them. Parameters
+never carry secret values: pass the *name* of a secret, never its content.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from liasse.messages import Lang, default_lang
+
+
+class LiasseError(Exception):
+    """Base of every error liasse raises on purpose."""
+
+    fr: ClassVar[str] = "Erreur de liasse."
+    en: ClassVar[str] = "liasse error."
+
+    def __init__(self, **params: Any) -> None:
+        self.params = params
+        super().__init__(self.message())
+
+    def message(self, lang: Lang | None = None) -> str:
+        """The sentence in ``lang`` (the process default when omitted)."""
+        template = self.en if (lang or default_lang()) == "en" else self.fr
+        return template.format(**self.params)
+
+    def __str__(self) -> str:
+        return self.message()
+
+
+# --- configuration -----------------------------------------------------------
+
+
+class SettingsError(LiasseError):
+    """The settings file cannot be used as it is."""
+
+    fr = "{path} : {problem_fr}"
+    en = "{path}: {problem_en}"
+
+
+class MissingSecret(LiasseError):
+    """A secret reference points at nothing."""
+
+    fr = "{path} : le secret « {key} » renvoie à {ref}, qui n'existe pas. {fix_fr}"
+    en = "{path}: secret '{key}' refers to {ref}, which does not exist. {fix_en}"
+
+
+class UnknownProvider(LiasseError):
+    """A provider name that no installed plugin answers to."""
+
+    fr = "Prestataire inconnu : « {name} ». Prestataires installés : {known}."
+    en = "Unknown provider '{name}'. Installed providers: {known}."
+
+
+class ProviderDisabled(LiasseError):
+    """The provider exists but this office or this user has it switched off."""
+
+    fr = "Le prestataire {title} est désactivé {scope_fr}. {fix_fr}"
+    en = "Provider {title} is disabled {scope_en}. {fix_en}"
+
+
+class ProviderBroken(LiasseError):
+    """The provider's plugin failed to load."""
+
+    fr = "Le module du prestataire « {name} » n'a pas pu être chargé : {error}. Lancez « liasse plugins » pour le détail."
+    en = "The plugin of provider '{name}' could not be loaded: {error}. Run 'liasse plugins' for details."
+
+
+class CapabilityMissing(LiasseError):
+    """The chosen provider does not implement this step."""
+
+    fr = "{title} ne propose pas cette fonction ({step}). Choisissez un prestataire qui la propose : {candidates}."
+    en = "{title} does not offer this ({step}). Choose a provider that does: {candidates}."
+
+
+# --- credentials -------------------------------------------------------------
+
+
+class CredentialsMissing(LiasseError):
+    """The user has not connected this provider yet (DS-01: asked at first use)."""
+
+    fr = "Aucun identifiant {title} n'est enregistré pour l'utilisateur {user}. Renseignez-les avec « Connexion » (liasse connect {provider})."
+    en = "No {title} credentials are stored for user {user}. Enter them with 'Connect' (liasse connect {provider})."
+
+
+class CredentialsUnreadable(LiasseError):
+    """Stored credentials cannot be decrypted with the current key."""
+
+    fr = "Les identifiants {title} de {user} ne peuvent pas être déchiffrés avec la clé actuelle. Utilisez « Réinitialiser les identifiants » puis reconnectez-vous."
+    en = "{user}'s {title} credentials cannot be decrypted with the current key. Use 'Reset credentials' and connect again."
+
+
+class KeyUnavailable(LiasseError):
+    """No encryption key for credentials."""
+
+    fr = "Clé de chiffrement des identifiants introuvable : {detail}. Définissez LIASSE_SECRET_KEY (32 octets en base64) ou LIASSE_KEY_FILE."
+    en = "No credentials encryption key: {detail}. Set LIASSE_SECRET_KEY (32 bytes, base64) or LIASSE_KEY_FILE."
+
+
+# --- provider calls ----------------------------------------------------------
+
+
+class ProviderError(LiasseError):
+    """A provider answered with an error the user can act on."""
+
+    fr = "{title} a refusé la demande : {detail_fr}"
+    en = "{title} refused the request: {detail_en}"
+
+
+class AccessDenied(ProviderError):
+    """The provider refused the credentials."""
+
+    fr = "{title} refuse les identifiants de {user}. Vérifiez l'e-mail et le mot de passe, ou la clé d'API, puis réessayez."
+    en = "{title} refused {user}'s credentials. Check the e-mail and password, or the API key, and try again."
+
+
+class ProviderUnavailable(ProviderError):
+    """The provider could not be reached or is down; nothing was lost."""
+
+    fr = "{title} ne répond pas ({detail}). Rien n'est perdu : réessayez plus tard."
+    en = "{title} is not answering ({detail}). Nothing is lost: try again later."
+
+
+# --- state -------------------------------------------------------------------
+
+
+class IllegalTransition(LiasseError):
+    """A state change the state machine does not allow."""
+
+    fr = "Impossible de passer {machine} de l'état « {source} » à « {target} ». Depuis « {source} », seuls ces états sont possibles : {allowed}."
+    en = "Cannot move {machine} from '{source}' to '{target}'. From '{source}' only these are possible: {allowed}."
+
+
+# --- state machines, store and key (appended by the store/credentials work) ---
+
+
+class IllegalStateChange(IllegalTransition):
+    """An :class:`IllegalTransition` told with the machine's and the states' words in each language.
+
+    It keeps the base parameters (``machine``, ``source``, ``target``,
+    ``allowed``: the machine's French name and the enum members) for code that
+    inspects them, and adds ``*_fr``/``*_en`` texts for the sentence.
+    """
+
+    fr = "Impossible de passer {machine_fr} de l'état « {source_fr} » à « {target_fr} ». Depuis « {source_fr} », seuls ces états sont possibles : {allowed_fr}."
+    en = "Cannot move {machine_en} from '{source_en}' to '{target_en}'. From '{source_en}' only these are possible: {allowed_en}."
+
+
+class ExchangeChanged(LiasseError):
+    """Another process changed the exchange's state between reading it and writing the new one."""
+
+    fr = "L'échange « {label} » a changé d'état pendant l'opération (un autre poste ou une synchronisation l'a mis à jour). Actualisez la liste puis réessayez."
+    en = "Exchange '{label}' changed state during the operation (another workstation or a sync updated it). Refresh the list and try again."
+
+
+class StoreUnavailable(LiasseError):
+    """liasse's own database cannot be opened or migrated."""
+
+    fr = "La base de données de liasse ({url}) ne peut pas être ouverte : {detail}. Vérifiez LIASSE_DATABASE_URL ou la clé [store] url de liasse.toml."
+    en = "liasse's database ({url}) cannot be opened: {detail}. Check LIASSE_DATABASE_URL or the [store] url key of liasse.toml."
+
+
+class StoreTooNew(StoreUnavailable):
+    """The database was migrated by a newer liasse than the one running."""
+
+    fr = "La base de données de liasse ({url}) a été mise à jour par une version plus récente de liasse (schéma {revision}). Installez cette version de liasse ou une plus récente."
+    en = "liasse's database ({url}) was upgraded by a newer liasse (schema {revision}). Install that version of liasse or a newer one."
+
+
+class KeyMalformed(KeyUnavailable):
+    """The credentials key exists but is not 32 bytes in URL-safe base64."""
+
+    fr = "La clé de chiffrement des identifiants ({origin}) est invalide : {problem_fr}. Elle doit contenir 32 octets en base64 (par exemple produits par « python -c \"import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())\" »)."
+    en = "The credentials encryption key ({origin}) is invalid: {problem_en}. It must hold 32 bytes in base64 (for instance from 'python -c \"import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())\"')."

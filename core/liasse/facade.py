@@ -1,0 +1,217 @@
+"""A typed facade over ``pm.hook`` for hosts and for liasse itself.
+
+``pm.hook.x`` is untyped and broadcasts to every plugin. :class:`Hooks`
+gives one typed method per hook, routes provider steps to the provider named
+by the context (the other providers are left out of the call), and tags
+every result with the plugin that produced it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+from liasse_hostapi.records import Account, Attachment, IbanRecord
+
+from liasse.errors import CapabilityMissing, UnknownProvider
+from liasse.manager import LiassePluginManager
+from liasse.records import (
+    AccessReport,
+    BankDetails,
+    ContactDraft,
+    DocumentRequestDraft,
+    DocumentSendDraft,
+    IncomingDocument,
+    ProviderContext,
+    ProviderInfo,
+    ReceivedFile,
+    RegisteredLetterDraft,
+    ReminderChannel,
+    ReminderReceipt,
+    RemoteContact,
+    RemoteExchange,
+    ShareDraft,
+    SignatureRequestDraft,
+    StatusPage,
+)
+
+log = logging.getLogger(__name__)
+
+ResultT = TypeVar("ResultT")
+
+_STEP_WORDS = {
+    "liasse_check_access": "test d'accès",
+    "liasse_create_contact": "création de contact",
+    "liasse_request_document": "demande de document",
+    "liasse_send_documents": "envoi de documents",
+    "liasse_remind": "relance",
+    "liasse_sync_status": "suivi des statuts",
+    "liasse_fetch_document": "import de pièce jointe",
+    "liasse_request_signature": "signature électronique",
+    "liasse_send_registered_mail": "lettre recommandée électronique",
+    "liasse_share_documents": "zone de partage",
+}
+
+
+class Hooks:
+    """Typed calls into the plugins loaded in ``pm``; ``providers`` are the loaded providers by name."""
+
+    def __init__(self, pm: LiassePluginManager, providers: Mapping[str, ProviderInfo]) -> None:
+        self._pm = pm
+        self._providers = dict(providers)
+        self._callers: dict[tuple[str, str], Any] = {}
+
+    # --- provider steps ----------------------------------------------------------
+
+    def check_access(self, ctx: ProviderContext[Any]) -> AccessReport:
+        """Test access to ``ctx.provider`` (``liasse_check_access``)."""
+        return self._route("liasse_check_access", ctx, AccessReport)
+
+    def create_contact(self, ctx: ProviderContext[Any], contact: ContactDraft, idempotency_key: str) -> RemoteContact:
+        """Create a contact (``liasse_create_contact``)."""
+        return self._route("liasse_create_contact", ctx, RemoteContact, contact=contact, idempotency_key=idempotency_key)
+
+    def request_document(
+        self, ctx: ProviderContext[Any], request: DocumentRequestDraft, idempotency_key: str
+    ) -> RemoteExchange:
+        """Ask a contact for a document (``liasse_request_document``)."""
+        return self._route(
+            "liasse_request_document", ctx, RemoteExchange, request=request, idempotency_key=idempotency_key
+        )
+
+    def send_documents(self, ctx: ProviderContext[Any], send: DocumentSendDraft, idempotency_key: str) -> RemoteExchange:
+        """Send documents (``liasse_send_documents``)."""
+        return self._route("liasse_send_documents", ctx, RemoteExchange, send=send, idempotency_key=idempotency_key)
+
+    def remind(
+        self, ctx: ProviderContext[Any], remote_id: str, channel: ReminderChannel, idempotency_key: str
+    ) -> ReminderReceipt:
+        """Remind a contact or signer (``liasse_remind``)."""
+        return self._route(
+            "liasse_remind", ctx, ReminderReceipt, remote_id=remote_id, channel=channel, idempotency_key=idempotency_key
+        )
+
+    def sync_status(self, ctx: ProviderContext[Any], cursor: str | None) -> StatusPage:
+        """One page of status changes (``liasse_sync_status``)."""
+        return self._route("liasse_sync_status", ctx, StatusPage, cursor=cursor)
+
+    def fetch_document(self, ctx: ProviderContext[Any], remote_id: str, dest_dir: Path) -> ReceivedFile:
+        """Download what an item produced (``liasse_fetch_document``)."""
+        return self._route("liasse_fetch_document", ctx, ReceivedFile, remote_id=remote_id, dest_dir=dest_dir)
+
+    def request_signature(
+        self, ctx: ProviderContext[Any], request: SignatureRequestDraft, idempotency_key: str
+    ) -> RemoteExchange:
+        """Create and activate a signature request (``liasse_request_signature``)."""
+        return self._route(
+            "liasse_request_signature", ctx, RemoteExchange, request=request, idempotency_key=idempotency_key
+        )
+
+    def send_registered_mail(
+        self, ctx: ProviderContext[Any], letter: RegisteredLetterDraft, idempotency_key: str
+    ) -> RemoteExchange:
+        """Send a registered letter (``liasse_send_registered_mail``)."""
+        return self._route(
+            "liasse_send_registered_mail", ctx, RemoteExchange, letter=letter, idempotency_key=idempotency_key
+        )
+
+    def share_documents(self, ctx: ProviderContext[Any], share: ShareDraft, idempotency_key: str) -> RemoteExchange:
+        """Share documents in a shared zone (``liasse_share_documents``)."""
+        return self._route("liasse_share_documents", ctx, RemoteExchange, share=share, idempotency_key=idempotency_key)
+
+    # --- extension points --------------------------------------------------------
+
+    def extract_bank_details(self, document: IncomingDocument) -> BankDetails | None:
+        """The first reader's bank details, tagged with its plugin name in ``source``."""
+        for name, call in self._implementations("liasse_extract_bank_details"):
+            details = call(document=document)
+            if details is not None:
+                return attrs.evolve(details, source=name)
+        return None
+
+    def check_bank_details(self, details: BankDetails, account: Account, previous: Iterable[IbanRecord]) -> list[str]:
+        """Every checker's warnings, in call order."""
+        previous = tuple(previous)
+        warnings: list[str] = []
+        for result in self._pm.hook.liasse_check_bank_details(details=details, account=account, previous=previous):
+            warnings.extend(result)
+        return warnings
+
+    def stamp_document(self, document: IncomingDocument, text: str, dest: Path) -> Path | None:
+        """The first stamper's marked copy, or None when no plugin handles the media type."""
+        result: Path | None = self._pm.hook.liasse_stamp_document(document=document, text=text, dest=dest)
+        return result
+
+    # --- host events (each implementation isolated) -------------------------------
+
+    def contact_created(self, provider: str, contact_id: int, account_number: str | None) -> None:
+        """Tell the host a contact was created."""
+        self._notify("liasse_contact_created", provider=provider, contact_id=contact_id, account_number=account_number)
+
+    def document_received(self, provider: str, exchange_id: int, account_number: str | None) -> None:
+        """Tell the host a document waits to be imported."""
+        self._notify("liasse_document_received", provider=provider, exchange_id=exchange_id, account_number=account_number)
+
+    def attachment_imported(self, attachment: Attachment, exchange_id: int | None) -> None:
+        """Tell the host an attachment was imported."""
+        self._notify("liasse_attachment_imported", attachment=attachment, exchange_id=exchange_id)
+
+    def iban_created(self, iban_record: IbanRecord, warnings: tuple[str, ...]) -> None:
+        """Tell the host an IBAN record was created."""
+        self._notify("liasse_iban_created", iban_record=iban_record, warnings=warnings)
+
+    def status_changed(self, provider: str, exchange_id: int, old: str, new: str) -> None:
+        """Tell the host an item changed state."""
+        self._notify("liasse_status_changed", provider=provider, exchange_id=exchange_id, old=old, new=new)
+
+    # --- machinery ---------------------------------------------------------------
+
+    def providers_with(self, hook: str) -> list[str]:
+        """Names of the loaded providers that implement ``hook``, sorted."""
+        caller = getattr(self._pm.hook, hook)
+        names = {impl.plugin_name for impl in caller.get_hookimpls()}
+        return sorted(name for name in self._providers if name in names)
+
+    def _route(self, hook: str, ctx: ProviderContext[Any], kind: type[ResultT], **kwargs: Any) -> ResultT:
+        info = self._providers.get(ctx.provider)
+        if info is None:
+            raise UnknownProvider(name=ctx.provider, known=", ".join(sorted(self._providers)) or "aucun / none")
+        caller = self._callers.get((hook, ctx.provider))
+        if caller is None:
+            others = [self._pm.get_plugin(name) for name in self._providers if name != ctx.provider]
+            caller = self._pm.subset_hook_caller(hook, remove_plugins=others)
+            self._callers[(hook, ctx.provider)] = caller
+        result = caller(ctx=ctx, **kwargs)
+        if result is None:
+            raise CapabilityMissing(
+                title=info.title,
+                step=_STEP_WORDS.get(hook, hook),
+                candidates=", ".join(self._providers[n].title for n in self.providers_with(hook)) or "aucun / none",
+            )
+        if not isinstance(result, kind):
+            raise TypeError(f"{ctx.provider}: {hook} returned {type(result).__name__}, expected {kind.__name__}")
+        return attrs.evolve(result, provider=ctx.provider)  # type: ignore[misc]
+
+    def _implementations(self, hook: str) -> list[tuple[str, Callable[..., Any]]]:
+        """(plugin name, bound call) in pluggy's call order, for hooks whose results are tagged."""
+        impls = getattr(self._pm.hook, hook).get_hookimpls()
+        calls: list[tuple[str, Callable[..., Any]]] = []
+        for impl in reversed(impls):
+            if impl.wrapper or impl.hookwrapper:
+                continue
+
+            def call(_impl: Any = impl, **kwargs: Any) -> Any:
+                return _impl.function(*[kwargs[name] for name in _impl.argnames])
+
+            calls.append((impl.plugin_name, call))
+        return calls
+
+    def _notify(self, hook: str, **kwargs: Any) -> None:
+        for name, call in self._implementations(hook):
+            try:
+                call(**kwargs)
+            except Exception:  # noqa: BLE001 - one host listener must not undo liasse's work
+                log.exception("host event hook %s of %s failed", hook, name)

@@ -1,0 +1,196 @@
+"""Hook specifications: every step a provider takes, and the extension points.
+
+Three kinds of hooks, each documented in ``docs/hooks.md`` with its exact
+signature:
+
+* **Declaration** — ``liasse_provider_info``: each provider plugin says who it
+  is. liasse calls each plugin's implementation separately.
+* **Provider steps** — routed: liasse calls the *chosen* provider's
+  implementation only (the other providers are left out of the call), so a
+  plugin never checks whether a call is meant for it. They are
+  ``firstresult`` and take a :class:`~liasse.records.ProviderContext` first.
+  Side-effecting steps also take ``idempotency_key``: liasse persists it
+  before the first attempt and passes the same key on every retry.
+* **Extension points** — called on every plugin that implements them, for
+  work several plugins may share: reading bank details, checking them,
+  stamping a received document. The host's own event hooks are in
+  :mod:`liasse_hostapi.events`.
+
+Arguments are passed by keyword; an implementation may accept fewer than the
+spec names (pluggy's opt-in arguments), which is how specs grow without
+breaking plugins. A hook that does not apply returns ``None``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from liasse.markers import hookspec
+
+if TYPE_CHECKING:
+    from liasse_hostapi.records import Account, IbanRecord
+
+    from liasse.records import (
+        AccessReport,
+        BankDetails,
+        ContactDraft,
+        DocumentRequestDraft,
+        DocumentSendDraft,
+        IncomingDocument,
+        ProviderContext,
+        ProviderInfo,
+        ReceivedFile,
+        RegisteredLetterDraft,
+        ReminderChannel,
+        ReminderReceipt,
+        RemoteContact,
+        RemoteExchange,
+        ShareDraft,
+        SignatureRequestDraft,
+        StatusPage,
+    )
+
+#: Version of these specs. A plugin's ``ProviderInfo.spec_version`` must share its major.
+SPEC_VERSION = "1.0"
+
+#: Hooks that liasse routes to one chosen provider.
+ROUTED_HOOKS: tuple[str, ...] = (
+    "liasse_check_access",
+    "liasse_create_contact",
+    "liasse_request_document",
+    "liasse_send_documents",
+    "liasse_remind",
+    "liasse_sync_status",
+    "liasse_fetch_document",
+    "liasse_request_signature",
+    "liasse_send_registered_mail",
+    "liasse_share_documents",
+)
+
+
+# --- declaration -------------------------------------------------------------
+
+
+@hookspec
+def liasse_provider_info() -> ProviderInfo:
+    """Declare the provider: title, capabilities, settings class, sandbox, limits.
+
+    Every provider plugin implements it; a plugin without it is not a provider
+    (it may still implement extension points). Called once per plugin at load.
+    """
+
+
+# --- provider steps (routed, first result) -----------------------------------
+
+
+@hookspec(firstresult=True)
+def liasse_check_access(ctx: ProviderContext[Any]) -> AccessReport:
+    """Test access to the service with the context's credentials ("Tester l'accès au service").
+
+    Raise :class:`~liasse.errors.AccessDenied` when the provider refuses the
+    credentials and :class:`~liasse.errors.ProviderUnavailable` when it cannot
+    be reached; return an :class:`~liasse.records.AccessReport` otherwise.
+    """
+
+
+@hookspec(firstresult=True)
+def liasse_create_contact(ctx: ProviderContext[Any], contact: ContactDraft, idempotency_key: str) -> RemoteContact:
+    """Create a contact at the provider (DS-03, DS-04) and return its remote id."""
+
+
+@hookspec(firstresult=True)
+def liasse_request_document(
+    ctx: ProviderContext[Any], request: DocumentRequestDraft, idempotency_key: str
+) -> RemoteExchange:
+    """Ask a contact for a document (DS-12, DS-13); the provider e-mails and texts the contact."""
+
+
+@hookspec(firstresult=True)
+def liasse_send_documents(ctx: ProviderContext[Any], send: DocumentSendDraft, idempotency_key: str) -> RemoteExchange:
+    """Give a contact one or more documents under one name (DS-15 … DS-18).
+
+    Upload each file streamed from ``OutgoingDocument.path``; never read a
+    whole file into memory.
+    """
+
+
+@hookspec(firstresult=True)
+def liasse_remind(
+    ctx: ProviderContext[Any], remote_id: str, channel: ReminderChannel, idempotency_key: str
+) -> ReminderReceipt:
+    """Remind the contact or signer of an open item (DS-24, ES-09).
+
+    Raise :class:`~liasse.errors.ProviderError` with the provider's reason when
+    it refuses (DocSecure: a second reminder within 24 hours).
+    """
+
+
+@hookspec(firstresult=True)
+def liasse_sync_status(ctx: ProviderContext[Any], cursor: str | None) -> StatusPage:
+    """Report what changed since ``cursor`` (None: everything), one page at a time.
+
+    liasse calls again with the returned cursor while ``has_more`` is true, and
+    stores the last cursor for the next sync, so an unchanged account costs one
+    request.
+    """
+
+
+@hookspec(firstresult=True)
+def liasse_fetch_document(ctx: ProviderContext[Any], remote_id: str, dest_dir: Path) -> ReceivedFile:
+    """Download what an item produced (an uploaded RIB, a signed PDF, a proof) into ``dest_dir``.
+
+    Stream it to disk with ``ctx.http.download``, which caps the size and
+    computes the SHA-256. The attachment import pipeline takes it from there.
+    """
+
+
+@hookspec(firstresult=True)
+def liasse_request_signature(
+    ctx: ProviderContext[Any], request: SignatureRequestDraft, idempotency_key: str
+) -> RemoteExchange:
+    """Create and activate a signature request (ES-06, ES-08, ES-12)."""
+
+
+@hookspec(firstresult=True)
+def liasse_send_registered_mail(
+    ctx: ProviderContext[Any], letter: RegisteredLetterDraft, idempotency_key: str
+) -> RemoteExchange:
+    """Send one registered letter (AR-05 … AR-08)."""
+
+
+@hookspec(firstresult=True)
+def liasse_share_documents(ctx: ProviderContext[Any], share: ShareDraft, idempotency_key: str) -> RemoteExchange:
+    """Share documents of an exported file with its parties until an expiry date (JZ-03, JZ-04)."""
+
+
+# --- extension points (every implementation takes part) ------------------------
+
+
+@hookspec(firstresult=True)
+def liasse_extract_bank_details(document: IncomingDocument) -> BankDetails | None:
+    """Read bank details from a received document: IBAN creation, step one (DS-26, BY-06).
+
+    First result wins: return None when the document is not one you can read.
+    liasse tags the result with the plugin that read it. Use ``tryfirst`` for
+    a better reader (an OCR engine) and ``trylast`` for a fallback.
+    """
+
+
+@hookspec
+def liasse_check_bank_details(details: BankDetails, account: Account, previous: Iterable[IbanRecord]) -> Iterable[str]:
+    """Return warnings about bank details before the IBAN record is created (BY-02).
+
+    Every implementation is called; their warnings are shown together. An
+    empty iterable means nothing to say.
+    """
+
+
+@hookspec(firstresult=True)
+def liasse_stamp_document(document: IncomingDocument, text: str, dest: Path) -> Path | None:
+    """Write a timestamp-marked copy of ``document`` to ``dest`` (DS-28) and return it.
+
+    First result wins; return None for a media type you do not handle.
+    The original is never modified.
+    """

@@ -1,0 +1,94 @@
+"""The :class:`Sandbox` a provider's ``sandbox.py`` builds and fills with routes."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from liasse.sandbox.faults import Fault, Faults
+from liasse.sandbox.outbox import Outbox
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+@attrs.frozen
+class DemoAccount:
+    """An account the sandbox creates at start, printed by ``liasse sandbox`` for the demo."""
+
+    login: str
+    secret: str
+    note: str = ""
+
+
+class Sandbox:
+    """A provider's fake service: a Flask app plus the kit's outbox and faults.
+
+    The provider module adds its API routes to :attr:`app`. The kit adds:
+
+    * ``GET /_sandbox/outbox[?to=…&channel=email|sms]``: the messages sent;
+    * ``DELETE /_sandbox/outbox``: forget them;
+    * ``POST /_sandbox/faults``: arm a fault (JSON: kind, path, method, status, retry_after, delay, times);
+    * ``DELETE /_sandbox/faults``: disarm them all.
+    """
+
+    def __init__(self, name: str, title: str) -> None:
+        from flask import Flask, jsonify, request
+
+        self.name = name
+        self.title = title
+        self.outbox = Outbox()
+        self.faults = Faults()
+        #: Accounts a user connects with (DS-01 "Connexion"), printed by ``liasse sandbox``.
+        self.demo_accounts: list[DemoAccount] = []
+        #: Office-level secrets of the demo, by settings key (``{"api_key": "…"}``).
+        self.demo_secrets: dict[str, str] = {}
+        #: Path of the API under the server's root; ``base_url`` is the server URL plus this.
+        self.api_root = ""
+        self.app: Flask = Flask(f"liasse-sandbox-{name}")
+        #: Filled by :func:`liasse.sandbox.server.serve` once the port is known.
+        self.base_url = ""
+
+        @self.app.get("/_sandbox/outbox")
+        def _outbox() -> Any:
+            messages = self.outbox.messages(to=request.args.get("to"), channel=request.args.get("channel"))
+            return jsonify([m.to_json() for m in messages])
+
+        @self.app.delete("/_sandbox/outbox")
+        def _outbox_clear() -> Any:
+            self.outbox.clear()
+            return "", 204
+
+        @self.app.post("/_sandbox/faults")
+        def _faults_arm() -> Any:
+            body = request.get_json(force=True, silent=True) or {}
+            try:
+                self.faults.arm(Fault(**body))
+            except (TypeError, ValueError) as exc:
+                return jsonify({"error": f"bad fault: {exc}"}), 400
+            return "", 204
+
+        @self.app.delete("/_sandbox/faults")
+        def _faults_clear() -> Any:
+            self.faults.clear()
+            return "", 204
+
+    def wsgi(self) -> Callable[..., Any]:
+        """The app with faults in front, as the server runs it."""
+        return self.faults.wrap(self.app.wsgi_app)
+
+    def public_url(self, path: str) -> str:
+        """An absolute URL on this sandbox, for links in e-mails."""
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+
+def load_sandbox(factory: str) -> Sandbox:
+    """Build a sandbox from ``"module:function"`` (a ProviderInfo's ``sandbox``)."""
+    module_name, _, attr = factory.partition(":")
+    sandbox = getattr(importlib.import_module(module_name), attr)()
+    if not isinstance(sandbox, Sandbox):
+        raise TypeError(f"{factory} returned {type(sandbox).__name__}, not liasse.sandbox.Sandbox")
+    return sandbox

@@ -1,0 +1,47 @@
+"""Running a sandbox on 127.0.0.1 in a background thread."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from liasse.sandbox.kit import Sandbox
+
+LOOPBACK = "127.0.0.1"
+
+
+class RunningSandbox:
+    """A sandbox served on loopback; stop it with :meth:`stop` or a ``with`` block."""
+
+    def __init__(self, sandbox: Sandbox, server: BaseWSGIServer) -> None:
+        self.sandbox = sandbox
+        self._server = server
+        self.url = f"http://{LOOPBACK}:{server.server_port}"
+        self._thread = threading.Thread(target=server.serve_forever, name=f"sandbox-{sandbox.name}", daemon=True)
+
+    def start(self) -> RunningSandbox:
+        """Begin serving in a daemon thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and free the port."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> RunningSandbox:
+        return self
+
+    def __exit__(self, *exc: object | TracebackType | None) -> None:
+        self.stop()
+
+
+def serve(sandbox: Sandbox, port: int = 0) -> RunningSandbox:
+    """Serve ``sandbox`` on 127.0.0.1 (``port`` 0: a free one) and return it running."""
+    server = make_server(LOOPBACK, port, sandbox.wsgi(), threaded=True)
+    running = RunningSandbox(sandbox, server)
+    sandbox.base_url = running.url
+    return running.start()

@@ -1,0 +1,13 @@
+"""The contract between a host accounting application and liasse.
+
+A host implements :class:`~liasse_hostapi.protocols.Host` with the record
+types of :mod:`liasse_hostapi.records`, and may implement the event hooks of
+:mod:`liasse_hostapi.events`. This package imports nothing of liasse.
+"""
+
+from liasse_hostapi.protocols import Host
+
+#: Version of the contract. A host states which it implements; liasse refuses a major it does not know.
+HOSTAPI_VERSION = "1.0"
+
+__all__ = ["HOSTAPI_VERSION", "Host"]

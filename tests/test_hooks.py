@@ -1,0 +1,389 @@
+"""One test per hook (FW-01): routing, first result, provenance, isolation.
+
+The meta-test in test_hookspecs.py requires a ``test_hook_<name>`` here for
+every spec.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from liasse_hostapi.events import host_hookimpl
+from liasse_hostapi.records import Account, AccountKind, Attachment, IbanRecord, OwnerKind, OwnerRef
+
+from liasse import hookimpl
+from liasse.capabilities import Capability
+from liasse.errors import CapabilityMissing, UnknownProvider
+from liasse.facade import Hooks
+from liasse.http import HttpClient
+from liasse.manager import LiassePluginManager
+from liasse.records import (
+    AccessReport,
+    BankDetails,
+    ContactDraft,
+    ContactKind,
+    DocumentRequestDraft,
+    DocumentSendDraft,
+    DocumentType,
+    IncomingDocument,
+    LetterKind,
+    LetterRecipient,
+    ProviderContext,
+    ProviderInfo,
+    ReceivedFile,
+    RegisteredLetterDraft,
+    ReminderChannel,
+    ReminderReceipt,
+    RemoteContact,
+    RemoteExchange,
+    ShareDraft,
+    SignatureRequestDraft,
+    StatusPage,
+)
+from liasse.settings import ProviderSettings
+
+NOW = dt.datetime(2026, 11, 22, 9, 30, tzinfo=dt.UTC)
+
+
+class FakeProvider:
+    """A provider that answers every step and records what it was asked.
+
+    It stands for a plugin's hook layer only: these tests are about liasse's
+    routing, not about any provider, so no HTTP is involved.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def _seen(self, hook: str, **kwargs: Any) -> None:
+        self.calls.append((hook, kwargs))
+
+    @hookimpl
+    def liasse_provider_info(self) -> ProviderInfo:
+        return ProviderInfo(title=self.name.title(), capabilities=frozenset(Capability), settings=ProviderSettings, sandbox="x:y")
+
+    @hookimpl
+    def liasse_check_access(self, ctx: ProviderContext[Any]) -> AccessReport:
+        self._seen("check_access")
+        return AccessReport(ok=True, account=f"{self.name}-account")
+
+    @hookimpl
+    def liasse_create_contact(self, ctx: Any, contact: ContactDraft, idempotency_key: str) -> RemoteContact:
+        self._seen("create_contact", key=idempotency_key)
+        return RemoteContact(remote_id=f"{self.name}-c1")
+
+    @hookimpl
+    def liasse_request_document(self, ctx: Any, request: DocumentRequestDraft, idempotency_key: str) -> RemoteExchange:
+        self._seen("request_document", label=request.label)
+        return RemoteExchange(remote_id=f"{self.name}-r1", created_at=NOW)
+
+    @hookimpl
+    def liasse_send_documents(self, ctx: Any, send: DocumentSendDraft) -> RemoteExchange:
+        # Names fewer arguments than the spec: pluggy's opt-in arguments.
+        self._seen("send_documents", name=send.name)
+        return RemoteExchange(remote_id=f"{self.name}-s1", created_at=NOW)
+
+    @hookimpl
+    def liasse_remind(self, ctx: Any, remote_id: str, channel: ReminderChannel) -> ReminderReceipt:
+        self._seen("remind", channel=channel)
+        return ReminderReceipt(remote_id=remote_id, reminded_at=NOW)
+
+    @hookimpl
+    def liasse_sync_status(self, ctx: Any, cursor: str | None) -> StatusPage:
+        self._seen("sync_status", cursor=cursor)
+        return StatusPage(updates=(), cursor="c2")
+
+    @hookimpl
+    def liasse_fetch_document(self, ctx: Any, remote_id: str, dest_dir: Path) -> ReceivedFile:
+        self._seen("fetch_document")
+        return ReceivedFile(remote_id, dest_dir / "f", "rib.pdf", "application/pdf", 1, "0" * 64, NOW)
+
+    @hookimpl
+    def liasse_request_signature(self, ctx: Any, request: SignatureRequestDraft) -> RemoteExchange:
+        self._seen("request_signature", external_id=request.external_id)
+        return RemoteExchange(remote_id=f"{self.name}-sig", created_at=NOW)
+
+    @hookimpl
+    def liasse_send_registered_mail(self, ctx: Any, letter: RegisteredLetterDraft) -> RemoteExchange:
+        self._seen("send_registered_mail", reference=letter.reference)
+        return RemoteExchange(remote_id=f"{self.name}-lre", created_at=NOW)
+
+    @hookimpl
+    def liasse_share_documents(self, ctx: Any, share: ShareDraft) -> RemoteExchange:
+        self._seen("share_documents", title=share.title)
+        return RemoteExchange(remote_id=f"{self.name}-share", created_at=NOW)
+
+
+@pytest.fixture
+def two_providers() -> tuple[Hooks, FakeProvider, FakeProvider]:
+    pm = LiassePluginManager()
+    alpha, beta = FakeProvider("alpha"), FakeProvider("beta")
+    pm.register_checked(alpha, "alpha")
+    pm.register_checked(beta, "beta")
+    infos = {"alpha": alpha.liasse_provider_info(), "beta": beta.liasse_provider_info()}
+    return Hooks(pm, infos), alpha, beta
+
+
+def ctx_for(provider: str) -> ProviderContext[Any]:
+    return ProviderContext(
+        provider=provider,
+        settings=ProviderSettings(base_url="http://127.0.0.1:9"),
+        http=HttpClient(provider, "http://127.0.0.1:9"),
+        user_login="FICH",
+        office_name="Office notarial FICHORGA",
+    )
+
+
+def only_alpha_called(alpha: FakeProvider, beta: FakeProvider, step: str) -> None:
+    assert [c[0] for c in alpha.calls] == [step]
+    assert beta.calls == []
+
+
+def test_hook_liasse_provider_info() -> None:
+    pm = LiassePluginManager()
+    pm.register_checked(FakeProvider("alpha"), "alpha")
+    infos = pm.hook.liasse_provider_info()
+    assert [i.title for i in infos] == ["Alpha"]
+
+
+def test_hook_liasse_check_access(two_providers: Any) -> None:
+    hooks, alpha, beta = two_providers
+    report = hooks.check_access(ctx_for("beta"))
+    assert report.account == "beta-account"
+    assert report.provider == "beta"
+    assert alpha.calls == []
+
+
+def test_hook_liasse_create_contact(two_providers: Any) -> None:
+    hooks, alpha, beta = two_providers
+    contact = ContactDraft(ContactKind.PERSON, "Jacques", "MARTIN", "jacques.martin@example.fr", "+33612345678")
+    remote = hooks.create_contact(ctx_for("alpha"), contact, idempotency_key="k-1")
+    assert remote == RemoteContact(remote_id="alpha-c1", provider="alpha")
+    assert alpha.calls == [("create_contact", {"key": "k-1"})]
+    assert beta.calls == []
+
+
+def test_hook_liasse_request_document(two_providers: Any) -> None:
+    hooks, alpha, beta = two_providers
+    result = hooks.request_document(ctx_for("alpha"), DocumentRequestDraft("c1", DocumentType.RIB, "RIB"), "k")
+    assert (result.remote_id, result.provider) == ("alpha-r1", "alpha")
+    only_alpha_called(alpha, beta, "request_document")
+
+
+def test_hook_liasse_send_documents(two_providers: Any) -> None:
+    hooks, alpha, beta = two_providers
+    result = hooks.send_documents(ctx_for("alpha"), DocumentSendDraft("c1", "Documents", ()), "k")
+    assert result.provider == "alpha"
+    only_alpha_called(alpha, beta, "send_documents")
+
+
+def test_hook_liasse_remind(two_providers: Any) -> None:
+    hooks, alpha, beta = two_providers
+    receipt = hooks.remind(ctx_for("alpha"), "r1", ReminderChannel.MAIL_AND_SMS, "k")
+    assert receipt.provider == "alpha"
+    assert alpha.calls == [("remind", {"channel": ReminderChannel.MAIL_AND_SMS})]
+    assert beta.calls == []
+
+
+def test_hook_liasse_sync_status(two_providers: Any) -> None:
+    hooks, alpha, beta = two_providers
+    page = hooks.sync_status(ctx_for("alpha"), cursor="c1")
+    assert (page.cursor, page.provider) == ("c2", "alpha")
+    only_alpha_called(alpha, beta, "sync_status")
+
+
+def test_hook_liasse_fetch_document(two_providers: Any, tmp_path: Path) -> None:
+    hooks, alpha, beta = two_providers
+    received = hooks.fetch_document(ctx_for("alpha"), "r1", tmp_path)
+    assert received.provider == "alpha"
+    assert received.path.parent == tmp_path
+    only_alpha_called(alpha, beta, "fetch_document")
+
+
+def test_hook_liasse_request_signature(two_providers: Any) -> None:
+    hooks, alpha, beta = two_providers
+    result = hooks.request_signature(ctx_for("alpha"), SignatureRequestDraft("Bail", (), (), external_id="sig-1"), "k")
+    assert result.provider == "alpha"
+    assert alpha.calls == [("request_signature", {"external_id": "sig-1"})]
+    assert beta.calls == []
+
+
+def test_hook_liasse_send_registered_mail(two_providers: Any) -> None:
+    hooks, alpha, beta = two_providers
+    letter = RegisteredLetterDraft(LetterKind.EIDAS, LetterRecipient("Jacques", "MARTIN", "j@example.fr"), (), "lre-1")
+    result = hooks.send_registered_mail(ctx_for("alpha"), letter, "k")
+    assert result.provider == "alpha"
+    only_alpha_called(alpha, beta, "send_registered_mail")
+
+
+def test_hook_liasse_share_documents(two_providers: Any) -> None:
+    hooks, alpha, beta = two_providers
+    share = ShareDraft("2023-001", "Pièces de la vente", dt.date(2026, 12, 31), (), ())
+    result = hooks.share_documents(ctx_for("alpha"), share, "k")
+    assert result.provider == "alpha"
+    only_alpha_called(alpha, beta, "share_documents")
+
+
+def test_fw01_routing_to_unknown_provider_names_the_installed_ones(two_providers: Any) -> None:
+    hooks, _, _ = two_providers
+    with pytest.raises(UnknownProvider) as caught:
+        hooks.check_access(ctx_for("docsecur"))
+    assert "docsecur" in str(caught.value)
+    assert "alpha, beta" in str(caught.value)
+
+
+def test_fw01_provider_without_the_step_is_told_which_providers_have_it() -> None:
+    class AccessOnly:
+        @hookimpl
+        def liasse_provider_info(self) -> ProviderInfo:
+            return ProviderInfo(title="Gamma", capabilities=frozenset({Capability.SHARE}), settings=ProviderSettings, sandbox="x:y")
+
+    pm = LiassePluginManager()
+    gamma, alpha = AccessOnly(), FakeProvider("alpha")
+    pm.register_checked(gamma, "gamma")
+    pm.register_checked(alpha, "alpha")
+    hooks = Hooks(pm, {"gamma": gamma.liasse_provider_info(), "alpha": alpha.liasse_provider_info()})
+    with pytest.raises(CapabilityMissing) as caught:
+        hooks.remind(ctx_for("gamma"), "r1", ReminderChannel.MAIL, "k")
+    assert "Gamma" in str(caught.value) and "Alpha" in str(caught.value)
+    assert alpha.calls == []
+
+
+class Reader:
+    def __init__(self, iban: str | None) -> None:
+        self.iban = iban
+
+    @hookimpl
+    def liasse_extract_bank_details(self, document: IncomingDocument) -> BankDetails | None:
+        return BankDetails(iban=self.iban) if self.iban else None
+
+
+def incoming(tmp_path: Path) -> IncomingDocument:
+    return IncomingDocument(tmp_path / "rib.pdf", "rib.pdf", "application/pdf", "0" * 64, "alpha")
+
+
+def test_hook_liasse_extract_bank_details(tmp_path: Path) -> None:
+    pm = LiassePluginManager()
+    pm.register_checked(Reader("FR7630006000011234567890189"), "text-reader")
+    pm.register_checked(Reader(None), "ocr-reader")  # registered last, called first, passes
+    details = Hooks(pm, {}).extract_bank_details(incoming(tmp_path))
+    assert details == BankDetails(iban="FR7630006000011234567890189", source="text-reader")
+
+
+def test_hook_liasse_check_bank_details() -> None:
+    class Checker:
+        def __init__(self, warning: str) -> None:
+            self.warning = warning
+
+        @hookimpl
+        def liasse_check_bank_details(self, details: BankDetails, account: Account) -> list[str]:
+            return [f"{self.warning} {account.number}"]
+
+    pm = LiassePluginManager()
+    pm.register_checked(Checker("holder"), "a")
+    pm.register_checked(Checker("changed"), "b")
+    account = Account("2950", "MARTIN JACQUES", AccountKind.CLIENT)
+    warnings = Hooks(pm, {}).check_bank_details(BankDetails("FR76"), account, previous=[])
+    assert sorted(warnings) == ["changed 2950", "holder 2950"]
+
+
+def test_hook_liasse_stamp_document(tmp_path: Path) -> None:
+    class PdfOnly:
+        @hookimpl
+        def liasse_stamp_document(self, document: IncomingDocument, text: str, dest: Path) -> Path | None:
+            if document.media_type != "application/pdf":
+                return None
+            dest.write_text(text)
+            return dest
+
+    pm = LiassePluginManager()
+    pm.register_checked(PdfOnly(), "pdf")
+    hooks = Hooks(pm, {})
+    stamped = hooks.stamp_document(incoming(tmp_path), "Reçu via DocSecure le 09/10/2023 à 16:29", tmp_path / "out")
+    assert stamped is not None and stamped.read_text().startswith("Reçu via DocSecure")
+    image = attrs.evolve(incoming(tmp_path), media_type="image/png")
+    assert hooks.stamp_document(image, "x", tmp_path / "png") is None
+
+
+class HostListener:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, Any]] = []
+
+    @host_hookimpl
+    def liasse_contact_created(self, provider: str, contact_id: int, account_number: str | None) -> None:
+        self.events.append(("contact_created", (provider, contact_id, account_number)))
+
+    @host_hookimpl
+    def liasse_document_received(self, exchange_id: int) -> None:
+        self.events.append(("document_received", exchange_id))
+
+    @host_hookimpl
+    def liasse_attachment_imported(self, attachment: Attachment) -> None:
+        self.events.append(("attachment_imported", attachment.id))
+
+    @host_hookimpl
+    def liasse_iban_created(self, iban_record: IbanRecord, warnings: tuple[str, ...]) -> None:
+        self.events.append(("iban_created", warnings))
+
+    @host_hookimpl
+    def liasse_status_changed(self, exchange_id: int, old: str, new: str) -> None:
+        self.events.append(("status_changed", (old, new)))
+
+
+class BrokenListener:
+    @host_hookimpl
+    def liasse_contact_created(self) -> None:
+        raise RuntimeError("host bug")
+
+    @host_hookimpl
+    def liasse_status_changed(self) -> None:
+        raise RuntimeError("host bug")
+
+
+@pytest.fixture
+def listeners() -> tuple[Hooks, HostListener]:
+    pm = LiassePluginManager()
+    listener = HostListener()
+    pm.register_checked(listener, "host")
+    pm.register_checked(BrokenListener(), "broken")  # registered last: called first
+    return Hooks(pm, {}), listener
+
+
+def test_hook_liasse_contact_created(listeners: Any, caplog: pytest.LogCaptureFixture) -> None:
+    hooks, listener = listeners
+    with caplog.at_level(logging.ERROR):
+        hooks.contact_created("docsecure", 7, "2950")
+    assert listener.events == [("contact_created", ("docsecure", 7, "2950"))]
+    assert "broken" in caplog.text
+
+
+def test_hook_liasse_document_received(listeners: Any) -> None:
+    hooks, listener = listeners
+    hooks.document_received("docsecure", 12, "2950")
+    assert listener.events == [("document_received", 12)]
+
+
+def test_hook_liasse_attachment_imported(listeners: Any) -> None:
+    hooks, listener = listeners
+    attachment = Attachment(3, OwnerRef(OwnerKind.ACCOUNT, "2950"), "rib.pdf", "RIB", "application/pdf", "0" * 64, 10, "Reçu via DocSecure", NOW)
+    hooks.attachment_imported(attachment, exchange_id=12)
+    assert listener.events == [("attachment_imported", 3)]
+
+
+def test_hook_liasse_iban_created(listeners: Any) -> None:
+    hooks, listener = listeners
+    record = IbanRecord(1, "2950", "FR7630006000011234567890189", None, "MARTIN JACQUES", None, "Reçu via DocSecure")
+    hooks.iban_created(record, warnings=("IBAN changé",))
+    assert listener.events == [("iban_created", ("IBAN changé",))]
+
+
+def test_hook_liasse_status_changed(listeners: Any) -> None:
+    hooks, listener = listeners
+    hooks.status_changed("docsecure", 12, "sent", "reminded")
+    assert listener.events == [("status_changed", ("sent", "reminded"))]

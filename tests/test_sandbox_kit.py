@@ -1,0 +1,87 @@
+"""FW-04: what every sandbox gets from the kit: loopback server, outbox, faults over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from liasse.errors import ProviderUnavailable
+from liasse.http import HttpClient
+from liasse.sandbox import RunningSandbox, Sandbox, serve
+
+
+@pytest.fixture
+def running() -> Iterator[RunningSandbox]:
+    sandbox = Sandbox("toy", "Toy")
+
+    @sandbox.app.post("/api/notify")
+    def notify() -> tuple[str, int]:
+        sandbox.outbox.email("jacques.martin@example.fr", "Votre code", f"Lien : {sandbox.public_url('/r/abc')}")
+        sandbox.outbox.sms("+33612345678", "Code : 123456")
+        return "", 204
+
+    @sandbox.app.get("/api/file")
+    def file() -> bytes:
+        return b"x" * 1000
+
+    server = serve(sandbox)
+    yield server
+    server.stop()
+
+
+def test_fw04_sandbox_listens_on_loopback_only(running: RunningSandbox) -> None:
+    assert running.url.startswith("http://127.0.0.1:")
+
+
+def test_fw04_outbox_is_readable_over_http_with_links(running: RunningSandbox) -> None:
+    requests.post(f"{running.url}/api/notify", timeout=5)
+    emails = requests.get(f"{running.url}/_sandbox/outbox", params={"channel": "email"}, timeout=5).json()
+    assert len(emails) == 1
+    assert emails[0]["links"] == [f"{running.url}/r/abc"]
+    sms = requests.get(f"{running.url}/_sandbox/outbox", params={"to": "+33612345678"}, timeout=5).json()
+    assert [m["body"] for m in sms] == ["Code : 123456"]
+    requests.delete(f"{running.url}/_sandbox/outbox", timeout=5)
+    assert requests.get(f"{running.url}/_sandbox/outbox", timeout=5).json() == []
+
+
+def test_fw04_fault_429_with_retry_after_fires_once(running: RunningSandbox) -> None:
+    arm = {"kind": "status", "status": 429, "retry_after": 7, "path": "/api/file", "times": 1}
+    assert requests.post(f"{running.url}/_sandbox/faults", json=arm, timeout=5).status_code == 204
+    first = requests.get(f"{running.url}/api/file", timeout=5)
+    assert (first.status_code, first.headers["Retry-After"]) == (429, "7")
+    assert requests.get(f"{running.url}/api/file", timeout=5).status_code == 200
+
+
+def test_fw04_fault_reset_drops_the_connection(running: RunningSandbox) -> None:
+    requests.post(f"{running.url}/_sandbox/faults", json={"kind": "reset", "path": "/api/file"}, timeout=5)
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{running.url}/api/file", timeout=5)
+
+
+def test_fw04_bad_fault_is_refused_with_a_reason(running: RunningSandbox) -> None:
+    response = requests.post(f"{running.url}/_sandbox/faults", json={"kind": "explode"}, timeout=5)
+    assert response.status_code == 400
+    assert "kind" in response.json()["error"]
+
+
+def test_provider_down_is_provider_unavailable(running: RunningSandbox) -> None:
+    requests.post(f"{running.url}/_sandbox/faults", json={"kind": "status", "status": 503, "path": "/api"}, timeout=5)
+    with pytest.raises(ProviderUnavailable) as caught:
+        HttpClient("Toy", running.url).request("GET", "/api/file")
+    assert "Toy" in str(caught.value) and "503" in str(caught.value)
+
+
+def test_download_streams_to_disk_with_sha256_and_cap(running: RunningSandbox, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import hashlib
+
+    client = HttpClient("Toy", running.url)
+    got = client.download("/api/file", tmp_path, max_bytes=10_000)
+    assert got.size == 1000
+    assert got.sha256 == hashlib.sha256(b"x" * 1000).hexdigest()
+    assert got.path.read_bytes() == b"x" * 1000
+    with pytest.raises(Exception) as caught:
+        client.download("/api/file", tmp_path / "small", max_bytes=100)
+    assert "100" in str(caught.value)
+    assert not any((tmp_path / "small").glob("*")) if (tmp_path / "small").exists() else True
