@@ -1,0 +1,271 @@
+"""liasse's own tables, as typed SQLAlchemy ORM models.
+
+These are liasse's records, not the host's: the links between provider
+contacts and the host's accounts, the exchanges and their history, the
+outbox that makes sends exactly-once, users' encrypted credentials, the
+webhook events already seen, and the sync cursors. The schema is created and
+changed by the Alembic migrations in ``migrations/``; a test checks that
+those migrations and these models agree.
+
+Every date is a timezone-aware UTC :class:`datetime.datetime`
+(:class:`UtcDateTime` refuses naive ones), so a date read back compares and
+converts to the office's time zone without guessing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+#: Constraint names the same on every database, so later migrations can name them.
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+CONTACT_KINDS: tuple[str, ...] = ("person", "organisation")
+DOCUMENT_TYPES: tuple[str, ...] = ("rib", "other")
+OUTBOX_STATUSES: tuple[str, ...] = ("pending", "in_flight", "done", "failed")
+
+
+def utcnow() -> dt.datetime:
+    """Now, timezone-aware in UTC: the only kind of date the store accepts."""
+    return dt.datetime.now(dt.UTC)
+
+
+def new_idempotency_key() -> str:
+    """A fresh idempotency key (a random UUID), persisted before the first attempt."""
+    return str(uuid.uuid4())
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A date stored in UTC and read back timezone-aware, on every database.
+
+    SQLite keeps no offset: without this type a date would come back naive
+    and compare wrongly with an aware one. A naive date is refused on the way
+    in, since liasse cannot know which zone it meant.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, dt.datetime) or value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"liasse stores timezone-aware datetimes only, got {value!r}")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
+
+
+class Base(DeclarativeBase):
+    """The declarative base of liasse's tables."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: dict[Any, Any] = {dt.datetime: UtcDateTime()}
+
+
+class ProviderContact(Base):
+    """A contact at a provider, linked (or not yet, DS-30) to an account of the host."""
+
+    __tablename__ = "provider_contacts"
+    __table_args__ = (
+        UniqueConstraint("provider", "provider_account", "remote_id"),
+        CheckConstraint(_in("kind", CONTACT_KINDS), name="kind"),
+        Index(None, "provider", "provider_account", "account_number"),
+        Index(None, "provider", "provider_account", "email"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(64))
+    #: The login of the office's account at the provider (one may serve several users, DS-01).
+    provider_account: Mapped[str] = mapped_column(String(255))
+    #: The provider's id; None until the provider has created the contact.
+    remote_id: Mapped[str | None] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))
+    first_name: Mapped[str] = mapped_column(String(255))
+    last_name: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(320))
+    mobile: Mapped[str | None] = mapped_column(String(32))
+    establishment: Mapped[str | None] = mapped_column(String(255))
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The host user who created the contact.
+    created_by: Mapped[str] = mapped_column(String(255))
+    #: The host account; None for a contact with no account yet (DS-30) until associated (DS-31).
+    account_number: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    exchanges: Mapped[list[Exchange]] = relationship(back_populates="contact")
+
+
+class Exchange(Base):
+    """A request, send, signature file, registered letter or share, and where it stands.
+
+    ``state`` is the value of a :mod:`liasse.states` enum. It doubles as the
+    row's version: an UPDATE only applies when the state is still the one
+    this session read, so two workers (a webhook and a sync) cannot both
+    move the same exchange from the same state.
+    """
+
+    __tablename__ = "exchanges"
+    __table_args__ = (
+        UniqueConstraint("provider", "remote_id"),
+        CheckConstraint(f"document_type IS NULL OR {_in('document_type', DOCUMENT_TYPES)}", name="document_type"),
+        Index(None, "provider", "provider_account", "state"),
+        Index(None, "account_number"),
+        Index(None, "contact_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(64))
+    provider_account: Mapped[str] = mapped_column(String(255))
+    #: A :class:`liasse.states.ExchangeKind` value.
+    kind: Mapped[str] = mapped_column(String(16))
+    #: A :class:`liasse.records.DocumentType` value, for requests and sends.
+    document_type: Mapped[str | None] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(500))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("provider_contacts.id", ondelete="SET NULL"))
+    account_number: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(32))
+    remote_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None]
+    reminded_at: Mapped[dt.datetime | None]
+    #: When the contact answered (request) or downloaded (send).
+    done_at: Mapped[dt.datetime | None]
+    imported_at: Mapped[dt.datetime | None]
+    #: A sentence for the user about the last failure; never a secret.
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(255))
+
+    contact: Mapped[ProviderContact | None] = relationship(back_populates="exchanges")
+    transitions: Mapped[list[ExchangeTransition]] = relationship(
+        back_populates="exchange",
+        order_by="ExchangeTransition.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    __mapper_args__ = {"version_id_col": state, "version_id_generator": False}
+
+
+class ExchangeTransition(Base):
+    """One state change of an exchange: the history the tracking screens show."""
+
+    __tablename__ = "exchange_transitions"
+    __table_args__ = (Index(None, "exchange_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(32))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: The host user's login, or "sync" / "webhook".
+    by: Mapped[str] = mapped_column(String(255))
+
+    exchange: Mapped[Exchange] = relationship(back_populates="transitions")
+
+
+class OutboxEntry(Base):
+    """A provider call to make exactly once, persisted with its key before the first attempt."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
+        Index(None, "status", "next_attempt_at"),
+        Index(None, "exchange_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(36), unique=True, default=new_idempotency_key)
+    provider: Mapped[str] = mapped_column(String(64))
+    #: The hook to call, e.g. "liasse_send_documents".
+    operation: Mapped[str] = mapped_column(String(64))
+    exchange_id: Mapped[int | None] = mapped_column(ForeignKey("exchanges.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[dt.datetime | None]
+
+
+class StoredCredentials(Base):
+    """A user's credentials for one provider, AES-GCM encrypted (see :mod:`liasse.credentials`)."""
+
+    __tablename__ = "credentials"
+    __table_args__ = (UniqueConstraint("user_login", "provider"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_login: Mapped[str] = mapped_column(String(255))
+    provider: Mapped[str] = mapped_column(String(64))
+    nonce: Mapped[bytes] = mapped_column(LargeBinary(12))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    #: Which key encrypted the row (first 8 hex digits of its SHA-256), to tell a key change apart.
+    key_id: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"StoredCredentials(user_login={self.user_login!r}, provider={self.provider!r}, key_id={self.key_id!r})"
+
+
+class WebhookEvent(Base):
+    """A provider event already received, so a redelivery is not processed twice."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (
+        UniqueConstraint("provider", "event_id"),
+        Index(None, "processed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[str] = mapped_column(String(255))
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    processed_at: Mapped[dt.datetime | None]
+
+
+class SyncCursor(Base):
+    """Where the last status sync of one provider account stopped."""
+
+    __tablename__ = "sync_cursors"
+
+    provider: Mapped[str] = mapped_column(String(64), primary_key=True)
+    provider_account: Mapped[str] = mapped_column(String(255), primary_key=True)
+    cursor: Mapped[str | None] = mapped_column(Text)
+    synced_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
