@@ -1,0 +1,29 @@
+"""JurisZone's keys in ``liasse.toml`` (``[providers.juriszone]``).
+
+::
+
+    [providers.juriszone]
+    base_url = "https://juriszone.example/api"     # the sandbox's URL in a demo
+    entity_key = "$env:JURISZONE_ENTITY_KEY"
+    api_key = "$env:JURISZONE_API_KEY"
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from liasse.secrets import Secret
+from liasse.settings import ProviderSettings, secret_field
+
+
+@attrs.frozen(kw_only=True)
+class JurisZoneSettings(ProviderSettings):
+    """Office-level settings (JZ-01): the office's entity at JurisZone, not each user's account.
+
+    ProCardex asks for both keys once per entity ("Système > Entité"); every
+    user of the office then shares through that entity, so there are no
+    per-user credentials to store.
+    """
+
+    entity_key: Secret = secret_field("JZ-01: the entity key received at JurisZone registration.")
+    api_key: Secret = secret_field("JZ-01: the API key received at JurisZone registration.")
