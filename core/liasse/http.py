@@ -95,6 +95,8 @@ class HttpClient:
         import requests
 
         kwargs.setdefault("timeout", self.timeout)
+        # A redirect to another host would carry the provider's auth headers with it.
+        kwargs.setdefault("allow_redirects", False)
         try:
             response = self.session.request(method, self.url(path), **kwargs)
         except requests.Timeout:

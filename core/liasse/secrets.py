@@ -57,7 +57,8 @@ class SecretRef:
         """The secret, or None when the variable or file does not exist."""
         if self.scheme == "env":
             value = os.environ.get(self.target)
-            return None if value is None else Secret(value)
+            # An empty variable is as good as a missing one: refuse it at load, not at the provider.
+            return Secret(value) if value else None
         path = Path(self.target).expanduser()
         if not path.is_absolute():
             path = base_dir / path

@@ -5,11 +5,18 @@ from __future__ import annotations
 import threading
 from types import TracebackType
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from liasse.sandbox.kit import Sandbox
 
 LOOPBACK = "127.0.0.1"
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log: request lines would carry query strings into the demo's output."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return None
 
 
 class RunningSandbox:
@@ -19,7 +26,7 @@ class RunningSandbox:
         self.sandbox = sandbox
         self._server = server
         self.url = f"http://{LOOPBACK}:{server.server_port}"
-        self._thread = threading.Thread(target=server.serve_forever, name=f"sandbox-{sandbox.name}", daemon=True)
+        self._thread = threading.Thread(target=server.serve_forever, name=f"sandbox-{sandbox.name}", daemon=True, kwargs={"poll_interval": 0.05})
 
     def start(self) -> RunningSandbox:
         """Begin serving in a daemon thread."""
@@ -41,7 +48,7 @@ class RunningSandbox:
 
 def serve(sandbox: Sandbox, port: int = 0) -> RunningSandbox:
     """Serve ``sandbox`` on 127.0.0.1 (``port`` 0: a free one) and return it running."""
-    server = make_server(LOOPBACK, port, sandbox.wsgi(), threaded=True)
+    server = make_server(LOOPBACK, port, sandbox.wsgi(), threaded=True, request_handler=_QuietHandler)
     running = RunningSandbox(sandbox, server)
     sandbox.base_url = running.url
     return running.start()
