@@ -8,6 +8,7 @@ transition added or lost in the code fails here.
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,7 @@ from liasse.states import (
     REQUEST_MACHINE,
     SEND_MACHINE,
     ExchangeKind,
+    LabelledState,
     RequestState,
     SendState,
     StateMachine,
@@ -59,9 +61,9 @@ REQUEST_PAIRS = list(itertools.product(RequestState, repeat=2))
 SEND_PAIRS = list(itertools.product(SendState, repeat=2))
 
 
-def _pair_id(pair: tuple[object, object]) -> str:
+def _pair_id(pair: tuple[LabelledState, ...]) -> str:
     source, target = pair
-    return f"{source.value}->{target.value}"  # type: ignore[attr-defined]
+    return f"{source.value}->{target.value}"
 
 
 @pytest.mark.parametrize("pair", REQUEST_PAIRS, ids=[_pair_id(p) for p in REQUEST_PAIRS])
@@ -93,7 +95,7 @@ def test_ds25_send_transition_allowed_iff_in_table(pair: tuple[SendState, SendSt
     [(REQUEST_MACHINE, REQUEST_TABLE), (SEND_MACHINE, SEND_TABLE)],
     ids=["request", "send"],
 )
-def test_ds20_allowed_from_lists_exactly_the_table(machine: StateMachine, table: set) -> None:  # type: ignore[type-arg]
+def test_ds20_allowed_from_lists_exactly_the_table(machine: StateMachine[Any], table: set[tuple[Any, Any]]) -> None:
     for state in machine.states:
         assert set(machine.allowed_from(state)) == {target for source, target in table if source is state}
     assert machine.transitions == frozenset(table)
@@ -102,7 +104,8 @@ def test_ds20_allowed_from_lists_exactly_the_table(machine: StateMachine, table:
 def test_ds20_final_states_have_no_way_out() -> None:
     assert set(REQUEST_MACHINE.final_states) == {R.IMPORTED, R.CANCELLED, R.EXPIRED}
     assert set(SEND_MACHINE.final_states) == {S.DONE, S.CANCELLED, S.EXPIRED}
-    for machine in (REQUEST_MACHINE, SEND_MACHINE):
+    machines: tuple[StateMachine[Any], ...] = (REQUEST_MACHINE, SEND_MACHINE)
+    for machine in machines:
         for final in machine.final_states:
             assert machine.is_final(final)
             assert machine.allowed_from(final) == ()
@@ -174,8 +177,8 @@ def test_fw_states_round_trip_through_their_stored_value() -> None:
     for state in RequestState:
         assert RequestState(state.value) is state
         assert REQUEST_MACHINE.parse(state.value) is state
-    for state in SendState:
-        assert SendState(state.value) is state
+    for send_state in SendState:
+        assert SendState(send_state.value) is send_state
     assert len({state.value for state in RequestState}) == len(RequestState)
 
 

@@ -34,7 +34,8 @@ class LabelledState(enum.Enum):
     label_fr: str
     label_en: str
 
-    def __new__(cls, value: str, label_fr: str, label_en: str) -> LabelledState:
+    # The labels default only so that ``RequestState("sent")`` (a lookup, not a creation) type-checks.
+    def __new__(cls, value: str, label_fr: str = "", label_en: str = "") -> LabelledState:
         member = object.__new__(cls)
         member._value_ = value
         member.label_fr = label_fr

@@ -65,9 +65,13 @@ def alembic_config(connection: Connection) -> Config:
     return config
 
 
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory(str(MIGRATIONS_DIR))
+
+
 def head_revision() -> str:
     """The newest schema revision this liasse knows."""
-    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    head = _scripts().get_current_head()
     if head is None:  # pragma: no cover - the package always ships migrations
         raise RuntimeError(f"no migration in {MIGRATIONS_DIR}")
     return head
@@ -87,7 +91,7 @@ def migrate(engine: Engine, *, shown_url: str = "") -> None:
     fine. A database migrated by a newer liasse is refused rather than used.
     """
     head = head_revision()
-    known = {script.revision for script in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}
+    known = {script.revision for script in _scripts().walk_revisions()}
     try:
         with engine.connect() as connection:
             current = current_revision(connection)

@@ -181,9 +181,8 @@ _guard_lock = threading.Lock()
 class _HideTokenInUrls(logging.Filter):
     """Masks ``token=`` in logged request lines.
 
-    AR24 wants the token in the query string of GET requests, and both
-    urllib3 (client side, DEBUG) and werkzeug (the sandbox's access log) log
-    request lines with their query.
+    AR24 wants the token in the query string of GET requests, and urllib3
+    logs each request line with its query at DEBUG.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:

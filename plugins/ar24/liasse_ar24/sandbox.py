@@ -30,7 +30,6 @@ import attrs
 
 from liasse.sandbox import DemoAccount, Sandbox
 
-from liasse_ar24.client import hide_token_in_log
 from liasse_ar24.signing import encrypt_response, parse_paris_date, verify_signature
 
 if TYPE_CHECKING:
@@ -276,7 +275,6 @@ def create_sandbox(state: AR24State | None = None) -> Sandbox:
     from flask import jsonify, request
 
     state = state if state is not None else AR24State.demo()
-    hide_token_in_log("werkzeug")  # the access log prints query strings, token included
     sandbox = Sandbox("ar24", "AR24")
     sandbox.api_root = API_ROOT
     # First the users' AR24 accounts: the first one is what the demo user connects with (AR-01).
@@ -293,9 +291,10 @@ def create_sandbox(state: AR24State | None = None) -> Sandbox:
                 "/ the office's API token and private key",
             )
         )
-    # The demo office's liasse.toml points its secret references at these.
-    if DEMO_TOKEN in state.accounts:
-        sandbox.demo_secrets.update({"token": DEMO_TOKEN, "private_key": state.accounts[DEMO_TOKEN].private_key})
+    # The demo office's liasse.toml points its secret references at the first API access.
+    office = next(iter(state.accounts.values()), None)
+    if office is not None:
+        sandbox.demo_secrets.update({"token": office.token, "private_key": office.private_key})
     app = sandbox.app
     # Reachable by tests and later routes without a module global.
     app.config["AR24_STATE"] = state

@@ -314,7 +314,7 @@ def test_unavailable_sandbox_is_provider_unavailable(running: RunningSandbox) ->
 
 
 def test_secrets_never_in_repr_or_error(running: RunningSandbox, caplog: pytest.LogCaptureFixture) -> None:
-    """Token, private key and password never reach a repr, an error message or a log (client's or sandbox's)."""
+    """Token, private key and password never reach a repr, an error message or a log."""
     secrets = (DEMO_TOKEN, DEMO_PRIVATE_KEY, DEMO_USER_PASSWORD)
     ctx = make_ctx(running, credentials=demo_user())
     seen = [repr(ctx), repr(ctx.settings), str(ctx.settings), repr(AR24Client(ctx))]
@@ -330,8 +330,7 @@ def test_secrets_never_in_repr_or_error(running: RunningSandbox, caplog: pytest.
             plugin.liasse_check_access(bad)
         seen += [str(caught.value), repr(caught.value), caught.value.message("en"), repr(caught.value.params)]
     logged = [r.getMessage() for r in caplog.records]
-    for logger in ("urllib3", "werkzeug"):  # both did log request lines, with their query string
-        assert any(r.name.startswith(logger) and "/api/user/" in r.getMessage() for r in caplog.records)
+    assert any("/api/user/?" in line for line in logged)  # urllib3 did log the request lines, query included
     seen += logged
 
     for text in seen:
