@@ -91,11 +91,14 @@ def test_fw02_non_provider_may_not_answer_provider_steps(install_plugin: Install
     assert "only providers implement them" in records["hijack"].error
 
 
-def test_fw02_missing_capability_hooks_are_listed() -> None:
+def test_fw02_missing_capability_hooks_are_listed(install_plugin: Install) -> None:
+    # GOOD_PLUGIN declares the share capability but implements only the access test.
+    install_plugin("vendor", GOOD_PLUGIN)
     _, records = load()
-    record = records["docsecure"]
-    assert set(record.missing_hooks) <= set(record.info.capabilities and record.missing_hooks)
-    assert "liasse_check_access" in record.hooks
+    record = records["vendor"]
+    assert record.status is PluginStatus.OK
+    assert record.hooks == ("liasse_check_access", "liasse_provider_info")
+    assert record.missing_hooks == ("liasse_fetch_document", "liasse_share_documents", "liasse_sync_status")
 
 
 def test_fw02_safe_mode_loads_no_third_party_plugin(install_plugin: Install) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
 import requests
 
-from liasse.errors import ProviderUnavailable
+from liasse.errors import ProviderError, ProviderUnavailable
 from liasse.http import HttpClient
 from liasse.sandbox import RunningSandbox, Sandbox, serve
 
@@ -81,7 +82,30 @@ def test_download_streams_to_disk_with_sha256_and_cap(running: RunningSandbox, t
     assert got.size == 1000
     assert got.sha256 == hashlib.sha256(b"x" * 1000).hexdigest()
     assert got.path.read_bytes() == b"x" * 1000
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(ProviderError) as caught:
         client.download("/api/file", tmp_path / "small", max_bytes=100)
     assert "100" in str(caught.value)
-    assert not any((tmp_path / "small").glob("*")) if (tmp_path / "small").exists() else True
+    assert not list((tmp_path / "small").glob("*")), "a refused download leaves no partial file"
+
+
+def test_s4_secret_query_parameters_are_masked_in_urllib3_logs(
+    running: RunningSandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="urllib3")
+    HttpClient("Toy", running.url).request("GET", "/api/file", params={"token": "canary-token-4242", "page": "2"})
+    lines = [r.getMessage() for r in caplog.records if "/api/file" in r.getMessage()]
+    assert lines, "urllib3 logged no request line: the check below would prove nothing"
+    assert all("canary-token-4242" not in line and "token=***" in line and "page=2" in line for line in lines)
+
+
+def test_refusal_mapper_words_the_providers_4xx(running: RunningSandbox) -> None:
+    def refuse(response: requests.Response) -> ProviderError:
+        return ProviderError(title="Toy", detail_fr=f"refus {response.status_code}", detail_en=f"refused {response.status_code}")
+
+    with pytest.raises(ProviderError) as caught:
+        HttpClient("Toy", running.url).request("GET", "/api/missing", refuse=refuse)
+    assert caught.value.message("en") == "Toy refused the request: refused 404"
+    # 429 and 5xx stay unavailability, whatever the mapper says.
+    requests.post(f"{running.url}/_sandbox/faults", json={"kind": "status", "status": 429, "path": "/api"}, timeout=5)
+    with pytest.raises(ProviderUnavailable):
+        HttpClient("Toy", running.url).request("GET", "/api/file", refuse=refuse)

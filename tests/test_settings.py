@@ -98,3 +98,23 @@ def test_fw02_unknown_provider_name_in_settings_is_refused(tmp_path: Path) -> No
 def test_fw02_office_enable_list_is_applied(tmp_path: Path) -> None:
     liasse = Liasse.open(write(tmp_path, "[plugins]\nenabled = ['docsecure']\n"))
     assert sorted(liasse.providers) == ["docsecure"]
+
+
+def test_s4_provider_text_holding_a_secret_is_withheld() -> None:
+    from liasse.secrets import withhold
+
+    key = Secret("k")
+    assert withhold("missing_entity_key", [Secret("sk_live_123456")]) == "missing_entity_key"
+    assert withhold("invalid key sk_live_123456", [Secret("sk_live_123456")]) == ""
+    # A short key withholds the text rather than eating its letters.
+    assert withhold("key refused", [key]) == ""
+    assert withhold("anything", [Secret(""), None]) == "anything"
+
+
+def test_office_keys_refused_points_at_the_settings_not_the_login() -> None:
+    from liasse.errors import AccessDenied, OfficeKeysRefused
+
+    error = OfficeKeysRefused(title="ESign", keys="api_key", provider="esign")
+    assert isinstance(error, AccessDenied)
+    assert "[providers.esign]" in error.message("fr") and "liasse.toml" in error.message("en")
+    assert "mot de passe" not in error.message("fr")

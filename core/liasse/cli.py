@@ -145,7 +145,8 @@ def sandbox(ctx: click.Context, providers: tuple[str, ...]) -> None:
     try:
         for name, server in running.items():
             click.echo(f"{name:<12} {server.url}")
-            for account in server.sandbox.demo_accounts:
+            user_account = server.sandbox.user_account
+            for account in ([user_account] if user_account else []) + server.sandbox.demo_accounts:
                 click.echo(f"{'':<12} compte de démo / demo account: {account.login} / {account.secret}  {account.note}")
         click.echo("Ctrl-C pour arrêter / to stop.")
         _wait_forever()

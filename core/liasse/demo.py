@@ -67,6 +67,17 @@ def write_office(workdir: Path, running: dict[str, RunningSandbox]) -> Path:
     return path
 
 
+def open_demo_office(workdir: Path, running: dict[str, RunningSandbox]) -> Liasse:
+    """The demo office on ``running`` sandboxes, its demo user connected to each per-user provider."""
+    config = write_office(workdir, running)
+    liasse = Liasse.open(config, host=open_host(DEMO_HOST_FACTORY, workdir / "host.sqlite3"))
+    for name, server in running.items():
+        account = server.sandbox.user_account
+        if liasse.provider(name).credential_fields and account is not None:
+            liasse.connect(name, DEMO_USER, account.login, Secret(account.secret))
+    return liasse
+
+
 def run_demo(workdir: Path | None, echo: Echo) -> bool:
     """Run the demo; True when every plugin loaded and every provider answered."""
     workdir = workdir or Path(tempfile.mkdtemp(prefix="liasse-demo-"))
@@ -76,9 +87,7 @@ def run_demo(workdir: Path | None, echo: Echo) -> bool:
     running = start_sandboxes(discovery, sorted(discovery.providers))
     ok = all(r.status is PluginStatus.OK for r in discovery.plugins)
     try:
-        config = write_office(workdir, running)
-        host = open_host(DEMO_HOST_FACTORY, workdir / "host.sqlite3")
-        liasse = Liasse.open(config, host=host)
+        liasse = open_demo_office(workdir, running)
         try:
             ok = _story(liasse, running, echo) and ok
         finally:
@@ -110,9 +119,6 @@ def _story(liasse: Liasse, running: dict[str, RunningSandbox], echo: Echo) -> bo
     for name in liasse.providers_for(DEMO_USER):
         info = liasse.provider(name)
         try:
-            if info.credential_fields:
-                account = running[name].sandbox.demo_accounts[0]
-                liasse.connect(name, DEMO_USER, account.login, Secret(account.secret))
             report = liasse.check_access(name, DEMO_USER)
         except LiasseError as exc:
             ok = False

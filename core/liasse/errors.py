@@ -72,8 +72,8 @@ class ProviderBroken(LiasseError):
 class CapabilityMissing(LiasseError):
     """The chosen provider does not implement this step."""
 
-    fr = "{title} ne propose pas cette fonction ({step}). Choisissez un prestataire qui la propose : {candidates}."
-    en = "{title} does not offer this ({step}). Choose a provider that does: {candidates}."
+    fr = "{title} ne propose pas cette fonction ({step_fr}). Choisissez un prestataire qui la propose : {candidates}."
+    en = "{title} does not offer this ({step_en}). Choose a provider that does: {candidates}."
 
 
 # --- credentials -------------------------------------------------------------
@@ -115,6 +115,13 @@ class AccessDenied(ProviderError):
 
     fr = "{title} refuse les identifiants de {user}. Vérifiez l'e-mail et le mot de passe, ou la clé d'API, puis réessayez."
     en = "{title} refused {user}'s credentials. Check the e-mail and password, or the API key, and try again."
+
+
+class OfficeKeysRefused(AccessDenied):
+    """The provider refused the office's keys from ``liasse.toml`` (not a user's login)."""
+
+    fr = "{title} refuse les clés de l'étude ({keys}). Vérifiez-les dans [providers.{provider}] de liasse.toml, puis réessayez."
+    en = "{title} refused the office's keys ({keys}). Check them in [providers.{provider}] of liasse.toml and try again."
 
 
 class ProviderUnavailable(ProviderError):

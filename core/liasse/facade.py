@@ -42,17 +42,18 @@ log = logging.getLogger(__name__)
 
 ResultT = TypeVar("ResultT")
 
-_STEP_WORDS = {
-    "liasse_check_access": "test d'accès",
-    "liasse_create_contact": "création de contact",
-    "liasse_request_document": "demande de document",
-    "liasse_send_documents": "envoi de documents",
-    "liasse_remind": "relance",
-    "liasse_sync_status": "suivi des statuts",
-    "liasse_fetch_document": "import de pièce jointe",
-    "liasse_request_signature": "signature électronique",
-    "liasse_send_registered_mail": "lettre recommandée électronique",
-    "liasse_share_documents": "zone de partage",
+#: How messages name each provider step, in French and English.
+_STEP_WORDS: dict[str, tuple[str, str]] = {
+    "liasse_check_access": ("test d'accès", "access test"),
+    "liasse_create_contact": ("création de contact", "contact creation"),
+    "liasse_request_document": ("demande de document", "document request"),
+    "liasse_send_documents": ("envoi de documents", "document send"),
+    "liasse_remind": ("relance", "reminder"),
+    "liasse_sync_status": ("suivi des statuts", "status sync"),
+    "liasse_fetch_document": ("import de pièce jointe", "attachment import"),
+    "liasse_request_signature": ("signature électronique", "e-signature"),
+    "liasse_send_registered_mail": ("lettre recommandée électronique", "registered e-mail"),
+    "liasse_share_documents": ("zone de partage", "shared zone"),
 }
 
 
@@ -186,9 +187,11 @@ class Hooks:
             self._callers[(hook, ctx.provider)] = caller
         result = caller(ctx=ctx, **kwargs)
         if result is None:
+            step_fr, step_en = _STEP_WORDS.get(hook, (hook, hook))
             raise CapabilityMissing(
                 title=info.title,
-                step=_STEP_WORDS.get(hook, hook),
+                step_fr=step_fr,
+                step_en=step_en,
                 candidates=", ".join(self._providers[n].title for n in self.providers_with(hook)) or "aucun / none",
             )
         if not isinstance(result, kind):

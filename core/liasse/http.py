@@ -14,17 +14,18 @@ module is imported: listing plugins stays cheap.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import threading
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from liasse.__about__ import __version__
-from liasse.errors import ProviderError, ProviderUnavailable
+from liasse.errors import LiasseError, ProviderError, ProviderUnavailable
 
 if TYPE_CHECKING:
     import requests
@@ -32,6 +33,34 @@ if TYPE_CHECKING:
 CHUNK = 1024 * 1024
 USER_AGENT = f"liasse/{__version__}"
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+#: Query parameters whose values never reach a log line (some providers, AR24 among them,
+#: put their token in the query string, and urllib3 logs request lines at DEBUG).
+_SECRET_QUERY = re.compile(
+    r"([?&](?:token|access_token|api_key|apikey|key|password|secret|signature)=)[^&\s\"']+", re.IGNORECASE
+)
+
+#: Maps a provider's refusal (a 4xx other than 429) to the liasse error the user reads.
+Refusal = Callable[["requests.Response"], LiasseError]
+
+
+class _SecretQueryFilter(logging.Filter):
+    """Masks secret query parameters in logged request lines (S4)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        hidden = _SECRET_QUERY.sub(r"\1***", message)
+        if hidden != message:
+            record.msg, record.args = hidden, ()
+        return True
+
+
+def _hide_secret_queries() -> None:
+    logger = logging.getLogger("urllib3.connectionpool")
+    if not any(isinstance(f, _SecretQueryFilter) for f in logger.filters):
+        logger.addFilter(_SecretQueryFilter())
 
 
 @attrs.frozen
@@ -66,6 +95,7 @@ class HttpClient:
                 import requests
                 from requests.adapters import HTTPAdapter
 
+                _hide_secret_queries()
                 session = requests.Session()
                 session.headers["User-Agent"] = USER_AGENT
                 adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16)
@@ -84,13 +114,15 @@ class HttpClient:
         path: str,
         *,
         expect: Iterable[int] = (200, 201, 204),
+        refuse: Refusal | None = None,
         **kwargs: Any,
     ) -> requests.Response:
         """Send one request; return the response when its status is in ``expect``.
 
-        Transport errors and 5xx answers raise ProviderUnavailable; other
-        unexpected statuses raise ProviderError with the status, for the
-        plugin to catch and word better when it can.
+        Transport errors, 429 and 5xx answers raise ProviderUnavailable. Any
+        other status raises what ``refuse`` makes of the response (the
+        plugin's reading of its provider's error body), else a generic
+        ProviderError with the status.
         """
         import requests
 
@@ -107,6 +139,8 @@ class HttpClient:
             return response
         if response.status_code >= 500 or response.status_code == 429:
             raise ProviderUnavailable(title=self.provider_title, detail=f"HTTP {response.status_code}")
+        if refuse is not None:
+            raise refuse(response)
         raise ProviderError(
             title=self.provider_title,
             detail_fr=f"réponse HTTP {response.status_code} inattendue pour {method} {path}",

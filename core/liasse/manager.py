@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-from types import ModuleType
 
 import pluggy
 from liasse_hostapi.events import HostEventSpecs
@@ -63,9 +62,3 @@ class LiassePluginManager(pluggy.PluginManager):
         """The spec'd hooks ``plugin`` implements, sorted."""
         return tuple(sorted(c.name for c in self.get_hookcallers(plugin) or () if c.spec is not None))
 
-
-def plugin_label(plugin: object) -> str:
-    """A short description of a plugin object for messages."""
-    if isinstance(plugin, ModuleType):
-        return plugin.__name__
-    return type(plugin).__qualname__

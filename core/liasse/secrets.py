@@ -9,6 +9,7 @@ tracebacks or ``liasse plugins`` output by accident.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import attrs
@@ -34,6 +35,18 @@ class Secret:
 
     def __bool__(self) -> bool:
         return bool(self._value)
+
+
+def withhold(text: str, secrets: Iterable[Secret | None]) -> str:
+    """``text``, or nothing when it contains one of ``secrets``.
+
+    For quoting a provider's own words in an error or a report. Withheld
+    rather than masked: masking a short key would eat letters of the words
+    around it, and a provider that echoes a key has nothing useful to say.
+    """
+    if any(secret and secret.reveal() in text for secret in secrets):
+        return ""
+    return text
 
 
 @attrs.frozen

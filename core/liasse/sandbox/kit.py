@@ -42,7 +42,10 @@ class Sandbox:
         self.title = title
         self.outbox = Outbox()
         self.faults = Faults()
-        #: Accounts a user connects with (DS-01 "Connexion"), printed by ``liasse sandbox``.
+        #: The account a host user connects with (DS-01, AR-01 "Connexion"), for providers with
+        #: per-user credentials; the demo and the test kit connect the demo user with it.
+        self.user_account: DemoAccount | None = None
+        #: Other demo accounts worth printing (office keys, further users).
         self.demo_accounts: list[DemoAccount] = []
         #: Office-level secrets of the demo, by settings key (``{"api_key": "…"}``).
         self.demo_secrets: dict[str, str] = {}

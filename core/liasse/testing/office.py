@@ -6,10 +6,9 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from liasse.app import Liasse, open_host
-from liasse.demo import DEMO_HOST_FACTORY, DEMO_USER, start_sandboxes, write_office
+from liasse.app import Liasse
+from liasse.demo import open_demo_office, start_sandboxes
 from liasse.sandbox import RunningSandbox
-from liasse.secrets import Secret
 
 
 @contextlib.contextmanager
@@ -19,12 +18,7 @@ def running_office(workdir: Path, providers: tuple[str, ...]) -> Iterator[tuple[
     running = start_sandboxes(discovery, providers or sorted(discovery.providers))
     liasse: Liasse | None = None
     try:
-        config = write_office(workdir, running)
-        liasse = Liasse.open(config, host=open_host(DEMO_HOST_FACTORY, workdir / "host.sqlite3"))
-        for name, server in running.items():
-            if liasse.provider(name).credential_fields and server.sandbox.demo_accounts:
-                account = server.sandbox.demo_accounts[0]
-                liasse.connect(name, DEMO_USER, account.login, Secret(account.secret))
+        liasse = open_demo_office(workdir, running)
         yield liasse, running
     finally:
         if liasse is not None:

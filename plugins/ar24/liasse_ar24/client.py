@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
-import re
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from liasse.errors import AccessDenied, ProviderError, ProviderUnavailable
+from liasse.errors import AccessDenied, OfficeKeysRefused, ProviderError, ProviderUnavailable
 from liasse.records import ProviderContext
+from liasse.secrets import withhold
 
 from liasse_ar24.settings import AR24Settings
 from liasse_ar24.signing import UndecryptableResponse, decrypt_response, paris_now_string, request_signature
@@ -61,7 +59,6 @@ class AR24Client:
         self._token = ctx.settings.token
         self._private_key = ctx.settings.private_key
         self._clock: Clock = clock or (lambda: dt.datetime.now(dt.UTC))
-        hide_token_in_log("urllib3.connectionpool")
 
     def __repr__(self) -> str:
         return f"AR24Client(user={self._ctx.user_login!r})"
@@ -141,7 +138,7 @@ class AR24Client:
         if slug in DATE_SLUGS:
             return RequestDateRefused(title=TITLE, user=self._ctx.user_login, slug=slug)
         if slug in AUTH_SLUGS:
-            return AccessDenied(title=TITLE, user=self._ctx.user_login, slug=slug)
+            return OfficeKeysRefused(title=TITLE, keys="token, private_key", provider=self._ctx.provider, slug=slug)
         text = self._redact(message).strip().rstrip(".") or "sans message / no message"
         return ProviderError(
             title=TITLE,
@@ -151,11 +148,8 @@ class AR24Client:
         )
 
     def _redact(self, text: str) -> str:
-        """``text`` without the token or private key, should AR24 ever echo them."""
-        for secret in (self._token.reveal(), self._private_key.reveal()):
-            if secret:
-                text = text.replace(secret, "***")
-        return text
+        """``text``, unless AR24 echoed the token or private key in it."""
+        return withhold(text, (self._token, self._private_key))
 
 
 def _object(result: Any) -> dict[str, Any]:
@@ -170,35 +164,3 @@ def _clear_json(raw: bytes) -> dict[str, Any] | None:
     except ValueError:
         return None
     return body if isinstance(body, dict) else None
-
-
-# --- the token in logged URLs ----------------------------------------------------
-
-_TOKEN_IN_URL = re.compile(r"([?&]token=)[^&\s\"']+")
-_guard_lock = threading.Lock()
-
-
-class _HideTokenInUrls(logging.Filter):
-    """Masks ``token=`` in logged request lines.
-
-    AR24 wants the token in the query string of GET requests, and urllib3
-    logs each request line with its query at DEBUG.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError):
-            return True
-        hidden = _TOKEN_IN_URL.sub(r"\1***", message)
-        if hidden != message:
-            record.msg, record.args = hidden, ()
-        return True
-
-
-def hide_token_in_log(logger_name: str) -> None:
-    """Keep AR24's token out of the request lines ``logger_name`` logs (installed once per logger)."""
-    logger = logging.getLogger(logger_name)
-    with _guard_lock:
-        if not any(isinstance(f, _HideTokenInUrls) for f in logger.filters):
-            logger.addFilter(_HideTokenInUrls())

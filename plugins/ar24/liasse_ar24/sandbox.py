@@ -277,11 +277,13 @@ def create_sandbox(state: AR24State | None = None) -> Sandbox:
     state = state if state is not None else AR24State.demo()
     sandbox = Sandbox("ar24", "AR24")
     sandbox.api_root = API_ROOT
-    # First the users' AR24 accounts: the first one is what the demo user connects with (AR-01).
-    for user in state.users.values():
-        sandbox.demo_accounts.append(
-            DemoAccount(user.email, user.password, "compte AR24 d'un utilisateur (AR-01) / a user's AR24 account")
-        )
+    # The first user's AR24 account is what the demo user connects with (AR-01); the others are printed.
+    users = [
+        DemoAccount(user.email, user.password, "compte AR24 d'un utilisateur (AR-01) / a user's AR24 account")
+        for user in state.users.values()
+    ]
+    sandbox.user_account = users[0] if users else None
+    sandbox.demo_accounts.extend(users[1:])
     for account in state.accounts.values():
         sandbox.demo_accounts.append(
             DemoAccount(

@@ -164,11 +164,12 @@ def test_provider_info_and_entry_point() -> None:
 
 
 def test_demo_accounts_are_printed() -> None:
-    """``liasse demo`` connects the user with the first account and writes the office's keys from demo_secrets."""
+    """``liasse demo`` connects the user with the user account and writes the office's keys from demo_secrets."""
     sandbox = create_sandbox()
-    first, *others = sandbox.demo_accounts
+    first = sandbox.user_account
+    assert first is not None
     assert (first.login, first.secret) == (DEMO_USER_EMAIL, DEMO_USER_PASSWORD)
-    assert (DEMO_TOKEN, DEMO_PRIVATE_KEY) in {(a.login, a.secret) for a in others}
+    assert (DEMO_TOKEN, DEMO_PRIVATE_KEY) in {(a.login, a.secret) for a in sandbox.demo_accounts}
     assert sandbox.demo_secrets == {"token": DEMO_TOKEN, "private_key": DEMO_PRIVATE_KEY}
     assert sandbox.api_root == "/api"
     assert isinstance(sandbox.app.config["AR24_STATE"], AR24State)
@@ -218,7 +219,9 @@ def test_wrong_token_refused_with_slug(running: RunningSandbox) -> None:
     with pytest.raises(AccessDenied) as caught:
         plugin.liasse_check_access(make_ctx(running, token="not-the-token", credentials=demo_user()))
     assert caught.value.params["slug"] == "token_invalid"
-    assert "AR24 refuse les identifiants de FICH" in caught.value.message("fr")
+    # The office's keys are at fault, so the sentence sends the user to liasse.toml, not to a login.
+    assert "AR24 refuse les clés de l'étude (token, private_key)" in caught.value.message("fr")
+    assert "[providers.ar24]" in caught.value.message("en")
 
     with pytest.raises(AccessDenied) as missing:
         plugin.liasse_check_access(make_ctx(running, token=""))

@@ -48,7 +48,7 @@ def create_sandbox() -> Sandbox:
     sandbox = Sandbox("docsecure", "DocSecure")
     state = DocSecureState()
     state.accounts[DEMO_LOGIN] = ProviderAccount(DEMO_LOGIN, DEMO_PASSWORD, "Office notarial FICHORGA")
-    sandbox.demo_accounts.append(DemoAccount(DEMO_LOGIN, DEMO_PASSWORD, "compte de l'étude / the office's account"))
+    sandbox.user_account = DemoAccount(DEMO_LOGIN, DEMO_PASSWORD, "compte de l'étude / the office's account")
     app = sandbox.app
 
     def current_account() -> ProviderAccount | None:

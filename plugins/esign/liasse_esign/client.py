@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from liasse.errors import AccessDenied, ProviderError
+from liasse.errors import OfficeKeysRefused, ProviderError
 from liasse.records import ProviderContext
-from liasse.secrets import REDACTED
+from liasse.secrets import withhold
 
 from liasse_esign.settings import ESignSettings
 
@@ -24,10 +24,6 @@ if TYPE_CHECKING:
     import requests
 
 TITLE = "ESign"
-
-#: 4xx answers the client reads and words itself. 429 is left to the transport,
-#: which reports it as ProviderUnavailable (nothing lost, try later).
-_CLIENT_ERRORS: tuple[int, ...] = tuple(s for s in range(400, 500) if s != 429)
 
 #: Yousign's hosts, to tell the user which environment the key opens.
 _SANDBOX_HOST = "api-sandbox.yousign.app"
@@ -86,25 +82,31 @@ class ESignClient:
     # --- plumbing shared by every endpoint ----------------------------------
 
     def _call(self, method: str, path: str, *, expect: Iterable[int] = (200,), **kwargs: Any) -> requests.Response:
-        """Send one authenticated request; map Yousign's 4xx answers to liasse errors."""
+        """Send one authenticated request; Yousign's refusals become liasse errors (:meth:`_refusal`)."""
         if not self._api_key:
             # An empty variable behind the settings' reference: Yousign would refuse it anyway.
-            raise AccessDenied(title=TITLE, user=self._ctx.user_login)
+            raise self._key_refused()
         headers = dict(kwargs.pop("headers", None) or {})
         headers["Authorization"] = f"Bearer {self._api_key.reveal()}"
         headers.setdefault("Accept", "application/json")
-        ok = tuple(expect)
-        response = self._http.request(method, path, headers=headers, expect=ok + _CLIENT_ERRORS, **kwargs)
-        if response.status_code in ok:
-            return response
-        if response.status_code == 401:
-            raise AccessDenied(title=TITLE, user=self._ctx.user_login)
-        raise self._refusal(response, f"{method} {path}")
+        return self._http.request(method, path, headers=headers, expect=expect, refuse=self._refusal, **kwargs)
 
-    def _refusal(self, response: requests.Response, what: str) -> ProviderError:
+    def _key_refused(self) -> OfficeKeysRefused:
+        return OfficeKeysRefused(title=TITLE, keys="api_key", provider=self._ctx.provider)
+
+    def _refusal(self, response: requests.Response) -> ProviderError:
         """A sentence for a 4xx answer, quoting Yousign's ``detail`` (or ``message``)."""
+        request = response.request
+        url = (request.url or "").split("?", 1)[0]
+        path = url[len(self._http.base_url) :] if url.startswith(self._http.base_url) else urlsplit(url).path
+        what = f"{request.method} {path}"
+        if response.status_code == 401:
+            return self._key_refused()
+        return self._worded(response, what)
+
+    def _worded(self, response: requests.Response, what: str) -> ProviderError:
         status = response.status_code
-        detail = self._redact(_provider_detail(response))
+        detail = withhold(_provider_detail(response), [self._api_key])
         quoted = f" : « {detail} »" if detail else ""
         quoted_en = f": '{detail}'" if detail else ""
         if status == 403:
@@ -140,11 +142,6 @@ class ESignClient:
         if not isinstance(body, dict):
             raise _unexpected(what, "la réponse n'est pas un objet JSON", "the answer is not a JSON object")
         return body
-
-    def _redact(self, text: str) -> str:
-        """``text`` without the API key, should a provider or a proxy ever echo it."""
-        key = self._api_key.reveal()
-        return text.replace(key, REDACTED) if key else text
 
 
 def _provider_detail(response: requests.Response) -> str:

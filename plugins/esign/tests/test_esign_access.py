@@ -85,13 +85,13 @@ def test_es01_check_access_with_valid_key(ctx: ProviderContext[ESignSettings], r
 
 
 def test_es01_wrong_key_is_refused_with_a_clear_message(running: RunningSandbox) -> None:
-    """A wrong key is AccessDenied, and the sentence names ESign, the user and what to check."""
+    """A wrong key is AccessDenied, and the sentence names ESign, the key and where to fix it."""
     wrong = context(running.url + API_ROOT, WRONG_KEY)
     with pytest.raises(AccessDenied) as caught:
         plugin.liasse_check_access(wrong)
     french = caught.value.message("fr")
-    assert french.startswith("ESign refuse les identifiants de FICH.")
-    assert "clé d'API" in french
+    assert french.startswith("ESign refuse les clés de l'étude (api_key).")
+    assert "[providers.esign] de liasse.toml" in french
     assert "ESign" in caught.value.message("en")
     wrong.http.close()
 

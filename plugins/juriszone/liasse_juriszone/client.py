@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from liasse.errors import AccessDenied, ProviderError
 from liasse.records import ProviderContext
-from liasse.secrets import REDACTED, Secret
+from liasse.secrets import REDACTED, Secret, withhold
 
 from liasse_juriszone.settings import JurisZoneSettings
 
@@ -27,8 +27,6 @@ TITLE = "JurisZone"
 #: The header that names the office's entity; the API key travels as a bearer token.
 ENTITY_HEADER = "X-JurisZone-Entity"
 
-#: The 4xx answers the client words itself; 429 and 5xx stay with liasse.http (ProviderUnavailable).
-_CLIENT_ERRORS: tuple[int, ...] = tuple(status for status in range(400, 500) if status != 429)
 #: How much of the provider's own message a user may see.
 _MESSAGE_LIMIT = 300
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -122,15 +120,10 @@ class JurisZoneClient:
     def _call(self, method: str, path: str, *, ok: Iterable[int] = (200,), **kwargs: Any) -> requests.Response:
         """Send one authenticated request; JurisZone's refusals become liasse errors.
 
-        Redirects are not followed: the entity header is not one ``requests``
-        drops when a redirect leaves the host, so it must never follow one.
+        liasse's transport follows no redirect, which matters here: ``requests``
+        would carry the entity header to another host.
         """
-        accepted = tuple(ok)
-        kwargs.setdefault("allow_redirects", False)
-        response = self._http.request(method, path, auth=self._auth, expect=accepted + _CLIENT_ERRORS, **kwargs)
-        if response.status_code in accepted:
-            return response
-        raise self._error(response)
+        return self._http.request(method, path, auth=self._auth, expect=ok, refuse=self._error, **kwargs)
 
     def _error(self, response: requests.Response) -> ProviderError:
         """The liasse error for a 4xx answer and its ``{"error", "message"}`` body."""
@@ -168,17 +161,7 @@ class JurisZoneClient:
         code = _CODE.sub("", code.lower())[:64] if isinstance(code, str) else ""
         message = _CONTROL.sub(" ", message).strip()[:_MESSAGE_LIMIT] if isinstance(message, str) else ""
         known = code in _REFUSALS or code in _DETAILS
-        return code if known else self._unless_secret(code), self._unless_secret(message)
-
-    def _unless_secret(self, text: str) -> str:
-        """``text``, or nothing when it holds one of the office's keys.
-
-        Dropped rather than masked: masking a short key would mangle the
-        words around it, and a provider echoing a key has nothing useful to say.
-        """
-        if any(secret and secret.reveal() in text for secret in self._secrets):
-            return ""
-        return text
+        return code if known else withhold(code, self._secrets), withhold(message, self._secrets)
 
     def _json(self, response: requests.Response, required: tuple[str, ...] = ()) -> dict[str, Any]:
         """A JSON object body with ``required`` keys, or a ProviderError saying JurisZone's answer was unreadable."""
