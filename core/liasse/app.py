@@ -20,8 +20,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from liasse_hostapi.protocols import Host
-
 from liasse.discovery import PluginRecord, PluginStatus, load_plugins
 from liasse.errors import (
     CredentialsMissing,
@@ -30,7 +28,6 @@ from liasse.errors import (
     SettingsError,
     UnknownProvider,
 )
-from liasse.facade import Hooks
 from liasse.http import HttpClient
 from liasse.manager import LiassePluginManager
 from liasse.records import AccessReport, Credentials, ProviderContext, ProviderInfo
@@ -38,6 +35,10 @@ from liasse.secrets import Secret
 from liasse.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from liasse_hostapi.protocols import Host
+
+    from liasse.facade import Hooks
+
     from liasse.credentials import CredentialVault
     from liasse.store.database import Store
 
@@ -53,10 +54,15 @@ class Liasse:
         self._host = host
         providers = {r.name: r.info for r in self.plugins if r.status is PluginStatus.OK and r.info is not None}
         self.providers: dict[str, ProviderInfo] = providers
-        #: Typed calls into the plugins.
-        self.hooks = Hooks(pm, providers)
         self._http: dict[tuple[str, str], HttpClient] = {}
         self._lock = threading.Lock()
+
+    @functools.cached_property
+    def hooks(self) -> Hooks:
+        """Typed calls into the plugins (built on first use: listing plugins calls none)."""
+        from liasse.facade import Hooks
+
+        return Hooks(self.pm, self.providers)
 
     @classmethod
     def open(cls, config: Path | Settings | None = None, *, host: Host | None = None, safe_mode: bool | None = None) -> Liasse:
@@ -203,6 +209,8 @@ def open_host(factory: str, path: Path) -> Host:
     The core never imports a host statically: the reference host is only the
     default value of ``[host] factory``.
     """
+    from liasse_hostapi.protocols import Host
+
     module_name, _, attr_path = factory.partition(":")
     try:
         target: Any = importlib.import_module(module_name)

@@ -11,10 +11,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
-from liasse_hostapi.records import Account, Attachment, IbanRecord
 
 from liasse.errors import CapabilityMissing, UnknownProvider
 from liasse.manager import LiassePluginManager
@@ -37,6 +36,9 @@ from liasse.records import (
     SignatureRequestDraft,
     StatusPage,
 )
+
+if TYPE_CHECKING:
+    from liasse_hostapi.records import Account, Attachment, IbanRecord
 
 log = logging.getLogger(__name__)
 
