@@ -136,7 +136,7 @@ def ctx_for(provider: str) -> ProviderContext[Any]:
         settings=ProviderSettings(base_url="http://127.0.0.1:9"),
         http=HttpClient(provider, "http://127.0.0.1:9"),
         user_login="FICH",
-        office_name="Office notarial FICHORGA",
+        office_name="Groupe FICHORGA",
     )
 
 

@@ -149,13 +149,13 @@ class AR24State:
     def demo(cls) -> AR24State:
         """The state ``create_sandbox()`` starts from: the office's API access and one confirmed user."""
         state = cls()
-        state.add_account(DEMO_TOKEN, DEMO_PRIVATE_KEY, "Office notarial FICHORGA")
+        state.add_account(DEMO_TOKEN, DEMO_PRIVATE_KEY, "Groupe FICHORGA")
         state.add_user(
             DEMO_USER_EMAIL,
             DEMO_USER_PASSWORD,
             firstname="Jean",
             lastname="FICHORGA",
-            company="Office notarial FICHORGA",
+            company="Groupe FICHORGA",
             address1="12 rue Jeanne d'Arc",
             zipcode="45000",
             city="ORLÉANS",

@@ -84,7 +84,7 @@ def make_ctx(
         settings=AR24Settings(base_url=running.url + "/api", token=Secret(token), private_key=Secret(private_key)),
         http=HttpClient("AR24", running.url + "/api"),
         user_login="FICH",
-        office_name="Office notarial FICHORGA",
+        office_name="Groupe FICHORGA",
         credentials=credentials,
     )
 
@@ -187,7 +187,7 @@ def test_ar01_check_access_with_valid_token(running: RunningSandbox) -> None:
 
     office_only = plugin.liasse_check_access(make_ctx(running))
     assert office_only.ok
-    assert office_only.account == "Office notarial FICHORGA"
+    assert office_only.account == "Groupe FICHORGA"
     assert "1 compte(s) AR24" in office_only.detail
 
 

@@ -47,7 +47,7 @@ def create_sandbox() -> Sandbox:
 
     sandbox = Sandbox("docsecure", "DocSecure")
     state = DocSecureState()
-    state.accounts[DEMO_LOGIN] = ProviderAccount(DEMO_LOGIN, DEMO_PASSWORD, "Office notarial FICHORGA")
+    state.accounts[DEMO_LOGIN] = ProviderAccount(DEMO_LOGIN, DEMO_PASSWORD, "Groupe FICHORGA")
     sandbox.user_account = DemoAccount(DEMO_LOGIN, DEMO_PASSWORD, "compte de l'étude / the office's account")
     app = sandbox.app
 

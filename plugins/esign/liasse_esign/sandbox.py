@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 API_ROOT = "/v3"
 DEMO_API_KEY = "demo-esign-fichorga-7c3e9a41d2b84f06"
-DEMO_ORGANIZATION = "Office notarial FICHORGA"
+DEMO_ORGANIZATION = "Groupe FICHORGA"
 
 #: Yousign's sandbox quotas (developers.yousign.com "Limits"): 30 requests a
 #: minute and 200 an hour per API key. Production quotas depend on the plan.

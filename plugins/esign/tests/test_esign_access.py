@@ -52,7 +52,7 @@ def context(base_url: str, key: str) -> ProviderContext[ESignSettings]:
         settings=ESignSettings(base_url=base_url, api_key=Secret(key)),
         http=HttpClient("ESign", base_url),
         user_login="FICH",
-        office_name="Office notarial FICHORGA",
+        office_name="Groupe FICHORGA",
     )
 
 

@@ -100,7 +100,7 @@ def create_sandbox() -> Sandbox:
     state.add_entity(
         Entity(
             id=DEMO_ENTITY_ID,
-            name="Office notarial FICHORGA",
+            name="Groupe FICHORGA",
             email="etude@fichorga.example",
             entity_key=DEMO_ENTITY_KEY,
             api_key=DEMO_API_KEY,
@@ -110,7 +110,7 @@ def create_sandbox() -> Sandbox:
         DemoAccount(
             DEMO_ENTITY_KEY,
             DEMO_API_KEY,
-            "clé d'entité et clé d'API de l'Office notarial FICHORGA / the office's entity key and API key",
+            "clé d'entité et clé d'API du Groupe FICHORGA / the office's entity key and API key",
         )
     )
     # The demo office's liasse.toml points its secret references at these.

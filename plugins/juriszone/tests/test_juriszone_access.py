@@ -54,7 +54,7 @@ def make_ctx(running: RunningSandbox) -> Iterator[MakeContext]:
             settings=JurisZoneSettings(base_url=running.url, entity_key=Secret(entity_key), api_key=Secret(api_key)),
             http=http,
             user_login="FICH",
-            office_name="Office notarial FICHORGA",
+            office_name="Groupe FICHORGA",
         )
 
     yield make
@@ -66,7 +66,7 @@ def test_jz01_check_access_with_valid_keys(make_ctx: MakeContext) -> None:
     report = liasse_check_access(make_ctx())
 
     assert report.ok
-    assert report.account == "Office notarial FICHORGA"
+    assert report.account == "Groupe FICHORGA"
     assert report.detail == "etude@fichorga.example"
 
 
