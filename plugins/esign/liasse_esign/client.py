@@ -89,23 +89,19 @@ class ESignClient:
         headers = dict(kwargs.pop("headers", None) or {})
         headers["Authorization"] = f"Bearer {self._api_key.reveal()}"
         headers.setdefault("Accept", "application/json")
-        return self._http.request(method, path, headers=headers, expect=expect, refuse=self._refusal, **kwargs)
+        what = f"{method} {path}"
+        return self._http.request(
+            method, path, headers=headers, expect=expect, refuse=lambda response: self._refusal(response, what), **kwargs
+        )
 
     def _key_refused(self) -> OfficeKeysRefused:
         return OfficeKeysRefused(title=TITLE, keys="api_key", provider=self._ctx.provider)
 
-    def _refusal(self, response: requests.Response) -> ProviderError:
-        """A sentence for a 4xx answer, quoting Yousign's ``detail`` (or ``message``)."""
-        request = response.request
-        url = (request.url or "").split("?", 1)[0]
-        path = url[len(self._http.base_url) :] if url.startswith(self._http.base_url) else urlsplit(url).path
-        what = f"{request.method} {path}"
-        if response.status_code == 401:
-            return self._key_refused()
-        return self._worded(response, what)
-
-    def _worded(self, response: requests.Response, what: str) -> ProviderError:
+    def _refusal(self, response: requests.Response, what: str) -> ProviderError:
+        """A sentence for a 4xx answer to ``what``, quoting Yousign's ``detail`` (or ``message``)."""
         status = response.status_code
+        if status == 401:
+            return self._key_refused()
         detail = withhold(_provider_detail(response), [self._api_key])
         quoted = f" : « {detail} »" if detail else ""
         quoted_en = f": '{detail}'" if detail else ""
