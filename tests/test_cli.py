@@ -67,3 +67,26 @@ def test_fw06_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert "Étude ouverte" in result.stdout
     settings = (tmp_path / "demo" / "liasse.toml").read_text()
     assert "$file:secrets/" in settings
+
+
+def test_fw06_sandbox_serves_until_ctrl_c() -> None:
+    import re
+    import signal
+
+    import requests
+
+    liasse = str(Path(sys.executable).parent / "liasse")
+    process = subprocess.Popen([liasse, "sandbox", "docsecure"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        match = re.match(r"docsecure\s+(http://127\.0\.0\.1:\d+)$", first.strip())
+        assert match, first
+        account = process.stdout.readline()
+        assert "etude@fichorga.example" in account
+        answer = requests.get(f"{match.group(1)}/api/v1/account", auth=("etude@fichorga.example", "wrong"), timeout=5)
+        assert answer.status_code == 401
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=20)
+    assert process.returncode == 0
