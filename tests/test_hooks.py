@@ -27,6 +27,7 @@ from liasse.records import (
     BankDetails,
     ContactDraft,
     ContactKind,
+    ContactList,
     DocumentRequestDraft,
     DocumentSendDraft,
     DocumentType,
@@ -35,6 +36,7 @@ from liasse.records import (
     LetterRecipient,
     ProviderContext,
     ProviderInfo,
+    ProviderLimits,
     ReceivedFile,
     RegisteredLetterDraft,
     ReminderChannel,
@@ -77,6 +79,36 @@ class FakeProvider:
     def liasse_create_contact(self, ctx: Any, contact: ContactDraft, idempotency_key: str) -> RemoteContact:
         self._seen("create_contact", key=idempotency_key)
         return RemoteContact(remote_id=f"{self.name}-c1")
+
+    @hookimpl
+    def liasse_provider_limits(self, ctx: Any) -> ProviderLimits:
+        self._seen("provider_limits")
+        return ProviderLimits(max_file_size=1024, media_types=frozenset({"application/pdf"}))
+
+    @hookimpl
+    def liasse_update_contact(self, ctx: Any, remote_id: str, contact: ContactDraft) -> RemoteContact:
+        self._seen("update_contact", remote_id=remote_id, account=contact.account_number)
+        return RemoteContact(remote_id=remote_id, details=contact)
+
+    @hookimpl
+    def liasse_archive_contact(self, ctx: Any, remote_id: str, archived: bool) -> RemoteContact:
+        self._seen("archive_contact", archived=archived)
+        return RemoteContact(remote_id=remote_id, archived=archived)
+
+    @hookimpl
+    def liasse_delete_contact(self, ctx: Any, remote_id: str) -> RemoteContact:
+        self._seen("delete_contact", remote_id=remote_id)
+        return RemoteContact(remote_id=remote_id)
+
+    @hookimpl
+    def liasse_list_contacts(self, ctx: Any) -> ContactList:
+        self._seen("list_contacts")
+        return ContactList(contacts=(RemoteContact(remote_id=f"{self.name}-site-1"),))
+
+    @hookimpl
+    def liasse_fetch_attestation(self, ctx: Any, remote_id: str, dest_dir: Path) -> ReceivedFile:
+        self._seen("fetch_attestation", remote_id=remote_id)
+        return ReceivedFile(remote_id, dest_dir / "attestation.pdf", "attestation.pdf", "application/pdf", 10, "0" * 64, NOW)
 
     @hookimpl
     def liasse_request_document(self, ctx: Any, request: DocumentRequestDraft, idempotency_key: str) -> RemoteExchange:
@@ -167,6 +199,50 @@ def test_hook_liasse_create_contact(two_providers: Any) -> None:
     assert remote == RemoteContact(remote_id="alpha-c1", provider="alpha")
     assert alpha.calls == [("create_contact", {"key": "k-1"})]
     assert beta.calls == []
+
+
+def test_hook_liasse_provider_limits(two_providers: Any) -> None:
+    hooks, alpha, beta = two_providers
+    limits = hooks.provider_limits(ctx_for("alpha"))
+    assert (limits.max_file_size, limits.provider) == (1024, "alpha")
+    only_alpha_called(alpha, beta, "provider_limits")
+
+
+def test_hook_liasse_update_contact(two_providers: Any) -> None:
+    hooks, alpha, beta = two_providers
+    contact = ContactDraft(ContactKind.PERSON, "Jacques", "MARTIN", "j@example.fr", "+33612345678", account_number="2950")
+    remote = hooks.update_contact(ctx_for("alpha"), "c1", contact)
+    assert (remote.remote_id, remote.provider, remote.details) == ("c1", "alpha", contact)
+    assert alpha.calls == [("update_contact", {"remote_id": "c1", "account": "2950"})]
+    assert beta.calls == []
+
+
+def test_hook_liasse_archive_contact(two_providers: Any) -> None:
+    hooks, alpha, beta = two_providers
+    remote = hooks.archive_contact(ctx_for("alpha"), "c1", archived=True)
+    assert remote.archived and remote.provider == "alpha"
+    only_alpha_called(alpha, beta, "archive_contact")
+
+
+def test_hook_liasse_delete_contact(two_providers: Any) -> None:
+    hooks, alpha, beta = two_providers
+    assert hooks.delete_contact(ctx_for("alpha"), "c1").provider == "alpha"
+    only_alpha_called(alpha, beta, "delete_contact")
+
+
+def test_hook_liasse_list_contacts(two_providers: Any) -> None:
+    hooks, alpha, beta = two_providers
+    listing = hooks.list_contacts(ctx_for("beta"))
+    assert [c.remote_id for c in listing.contacts] == ["beta-site-1"]
+    assert listing.provider == "beta"
+    assert alpha.calls == []
+
+
+def test_hook_liasse_fetch_attestation(two_providers: Any, tmp_path: Path) -> None:
+    hooks, alpha, beta = two_providers
+    received = hooks.fetch_attestation(ctx_for("alpha"), "r1", tmp_path)
+    assert (received.file_name, received.provider) == ("attestation.pdf", "alpha")
+    only_alpha_called(alpha, beta, "fetch_attestation")
 
 
 def test_hook_liasse_request_document(two_providers: Any) -> None:

@@ -22,9 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from liasse.discovery import PluginRecord, PluginStatus, load_plugins
 from liasse.errors import (
+    CapabilityMissing,
     CredentialsMissing,
     ProviderBroken,
     ProviderDisabled,
+    RightMissing,
     SettingsError,
     UnknownProvider,
 )
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
     from liasse.facade import Hooks
 
     from liasse.credentials import CredentialVault
+    from liasse.desk import ExchangeDesk
     from liasse.store.database import Store
 
 
@@ -76,6 +79,9 @@ class Liasse:
             disabled=selection.disabled,
             safe_mode=selection.safe_mode if safe_mode is None else safe_mode,
         )
+        from liasse.intake import builtin
+
+        pm.register_checked(builtin, builtin.PLUGIN_NAME)
         known = {r.name for r in records}
         for listed in (selection.enabled or ()) + selection.disabled + tuple(settings.providers):
             if listed not in known:
@@ -174,6 +180,54 @@ class Liasse:
                 client = HttpClient(title, settings.base_url, timeout=settings.timeout)
                 self._http[key] = client
             return client
+
+    def desk(self, provider: str, user_login: str, *, account_owner: str | None = None) -> ExchangeDesk:
+        """The exchange desk of ``user_login`` on ``provider`` (DS-01 … DS-34).
+
+        ``account_owner`` shows another user's provider account, which takes
+        the right to see other users' contacts (DS-19, DS-33).
+        """
+        from liasse.capabilities import Capability
+        from liasse.desk import ExchangeDesk
+        from liasse_hostapi.records import Right
+
+        info = self.provider(provider)
+        if Capability.EXCHANGE not in info.capabilities:
+            raise CapabilityMissing(
+                title=info.title,
+                step_fr="échange de documents",
+                step_en="document exchange",
+                candidates=", ".join(
+                    p.title for p in self.providers.values() if Capability.EXCHANGE in p.capabilities
+                ) or "aucun / none",
+            )
+        user = self.host.office.user(user_login)
+        if not user.options_for(provider).link_enabled:
+            raise ProviderDisabled(
+                title=info.title,
+                scope_fr=f"pour {user.full_name} ({user.login})",
+                scope_en=f"for {user.full_name} ({user.login})",
+                fix_fr="Cochez « Activer le lien » dans les options de l'utilisateur.",
+                fix_en="Tick 'Enable the link' in the user's options.",
+            )
+        if account_owner not in (None, user_login) and not (
+            user.has(Right.SEE_OTHER_USERS_CONTACTS) or user.options_for(provider).see_other_users_contacts
+        ):
+            raise RightMissing(
+                user=user.login,
+                action_fr=f"consulter les échanges {info.title} d'un autre utilisateur",
+                action_en=f"view another user's {info.title} exchanges",
+            )
+        return ExchangeDesk(self, provider, user_login, account_owner)
+
+    @property
+    def files_dir(self) -> Path:
+        """liasse's own files (downloads in progress, spooled sends), beside liasse.toml."""
+        if self.settings.path is not None:
+            return self.settings.base_dir / "liasse-files"
+        import platformdirs
+
+        return Path(platformdirs.user_data_dir("liasse", appauthor=False)) / "files"
 
     # --- store ---------------------------------------------------------------------
 

@@ -29,12 +29,18 @@ COMMON_HOOKS: tuple[str, ...] = ("liasse_provider_info", "liasse_check_access")
 #: Hooks each capability requires, on top of :data:`COMMON_HOOKS`.
 CAPABILITY_HOOKS: dict[Capability, tuple[str, ...]] = {
     Capability.EXCHANGE: (
+        "liasse_provider_limits",
         "liasse_create_contact",
+        "liasse_update_contact",
+        "liasse_archive_contact",
+        "liasse_delete_contact",
+        "liasse_list_contacts",
         "liasse_request_document",
         "liasse_send_documents",
         "liasse_remind",
         "liasse_sync_status",
         "liasse_fetch_document",
+        "liasse_fetch_attestation",
     ),
     Capability.SIGNATURE: (
         "liasse_request_signature",

@@ -90,6 +90,7 @@ def run_demo(workdir: Path | None, echo: Echo) -> bool:
         liasse = open_demo_office(workdir, running)
         try:
             ok = _story(liasse, running, echo) and ok
+            ok = _provider_stories(liasse, running, workdir, echo) and ok
         finally:
             liasse.close()
     finally:
@@ -125,4 +126,19 @@ def _story(liasse: Liasse, running: dict[str, RunningSandbox], echo: Echo) -> bo
             echo(f"  {info.title:<10} ÉCHEC : {exc}")
         else:
             echo(f"  {info.title:<10} OK : {report.account} ({running[name].url})")
+    return ok
+
+
+def _provider_stories(liasse: Liasse, running: dict[str, RunningSandbox], workdir: Path, echo: Echo) -> bool:
+    """Each provider's own story (``ProviderInfo.demo``), in name order."""
+    import importlib
+
+    ok = True
+    for name in sorted(running):
+        target = liasse.provider(name).demo
+        if target is None:
+            continue
+        module_name, _, attr = target.partition(":")
+        story = getattr(importlib.import_module(module_name), attr)
+        ok = bool(story(liasse, running[name].url, DEMO_USER, workdir, echo)) and ok
     return ok

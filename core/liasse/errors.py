@@ -182,3 +182,83 @@ class KeyMalformed(KeyUnavailable):
 
     fr = "La clé de chiffrement des identifiants ({origin}) est invalide : {problem_fr}. Elle doit contenir 32 octets en base64 (par exemple produits par « python -c \"import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())\" »)."
     en = "The credentials encryption key ({origin}) is invalid: {problem_en}. It must hold 32 bytes in base64 (for instance from 'python -c \"import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())\"')."
+
+
+# --- contacts, documents and exchanges (DocSecure and every exchange provider) ---
+
+
+class FieldMissing(LiasseError):
+    """A mandatory field of a form is empty."""
+
+    fr = "{what_fr} : le champ « {field_fr} » est obligatoire. Renseignez-le puis validez à nouveau."
+    en = "{what_en}: the field '{field_en}' is mandatory. Fill it in and submit again."
+
+
+class PhoneInvalid(LiasseError):
+    """A phone number that cannot be read at all."""
+
+    fr = "Le numéro « {number} » n'est pas un numéro de téléphone valide. Saisissez un portable, par exemple 06 12 34 56 78 ou +32 470 12 34 56."
+    en = "'{number}' is not a valid phone number. Type a mobile number, such as 06 12 34 56 78 or +32 470 12 34 56."
+
+
+class NotAMobile(PhoneInvalid):
+    """A valid number that cannot receive the SMS code (a landline)."""
+
+    fr = "Le numéro « {number} » est un {line_fr}, qui ne peut pas recevoir le code SMS. Saisissez un numéro de portable (06 ou 07 en France), ou choisissez le type Organisation : le code partira alors par e-mail."
+    en = "'{number}' is a {line_en}, which cannot receive the SMS code. Type a mobile number (06 or 07 in France), or choose the Organisation type: the code then goes by e-mail."
+
+
+class EmailInvalid(LiasseError):
+    """An e-mail address that cannot receive the link."""
+
+    fr = "L'adresse e-mail « {email} » n'est pas valide ({reason}). Corrigez-la : c'est par elle que le contact reçoit le lien."
+    en = "The e-mail address '{email}' is not valid ({reason}). Correct it: the contact receives the link through it."
+
+
+class FileRefused(LiasseError):
+    """A file the provider will not take (DS-34), refused before any upload."""
+
+    fr = "Le fichier « {file_name} » ne peut pas être envoyé via {title} : {reason_fr}. {fix_fr}"
+    en = "The file '{file_name}' cannot be sent through {title}: {reason_en}. {fix_en}"
+
+
+class NotFound(LiasseError):
+    """A contact, exchange or file liasse does not know."""
+
+    fr = "{what_fr} n° {key} introuvable. Actualisez la liste : il a peut-être été supprimé."
+    en = "{what_en} #{key} not found. Refresh the list: it may have been deleted."
+
+
+class RightMissing(LiasseError):
+    """The user lacks a right the host grants (DS-19, DS-33)."""
+
+    fr = "{user} n'a pas le droit de {action_fr}. Demandez-le à l'administrateur de l'étude."
+    en = "{user} is not allowed to {action_en}. Ask the office's administrator for the right."
+
+
+class ActionNotPossible(LiasseError):
+    """An action the exchange's current state does not allow, told in the user's words."""
+
+    fr = "{problem_fr}"
+    en = "{problem_en}"
+
+
+class ReminderTooSoon(ProviderError):
+    """DS-24: one reminder per exchange per 24 hours."""
+
+    fr = "{title} refuse la relance : une relance a déjà été envoyée le {last}. La prochaine est possible à partir du {next}."
+    en = "{title} refused the reminder: one was already sent on {last}. The next one is possible from {next}."
+
+
+class BankDetailsInvalid(LiasseError):
+    """An IBAN or BIC that cannot be right (DS-26, BY-02)."""
+
+    fr = "Les coordonnées bancaires sont invalides : {reason_fr}. Vérifiez l'IBAN sur le RIB reçu et saisissez-le à nouveau ; le document reçu est conservé."
+    en = "The bank details are invalid: {reason_en}. Check the IBAN on the received RIB and type it again; the received document is kept."
+
+
+class BankDetailsNeeded(LiasseError):
+    """A received RIB whose bank details could not be read: the user types them (DS-26)."""
+
+    fr = "L'IBAN du RIB « {file_name} » n'a pas pu être lu automatiquement. Ouvrez le document, puis importez-le en saisissant l'IBAN (et le BIC) ; le document reçu est conservé."
+    en = "The IBAN of the RIB '{file_name}' could not be read automatically. Open the document, then import it typing the IBAN (and BIC); the received document is kept."

@@ -21,11 +21,13 @@ from liasse.records import (
     AccessReport,
     BankDetails,
     ContactDraft,
+    ContactList,
     DocumentRequestDraft,
     DocumentSendDraft,
     IncomingDocument,
     ProviderContext,
     ProviderInfo,
+    ProviderLimits,
     ReceivedFile,
     RegisteredLetterDraft,
     ReminderChannel,
@@ -47,12 +49,18 @@ ResultT = TypeVar("ResultT")
 #: How messages name each provider step, in French and English.
 _STEP_WORDS: dict[str, tuple[str, str]] = {
     "liasse_check_access": ("test d'accès", "access test"),
+    "liasse_provider_limits": ("limites de fichiers", "file limits"),
     "liasse_create_contact": ("création de contact", "contact creation"),
+    "liasse_update_contact": ("modification de contact", "contact update"),
+    "liasse_archive_contact": ("archivage de contact", "contact archiving"),
+    "liasse_delete_contact": ("suppression de contact", "contact deletion"),
+    "liasse_list_contacts": ("liste des contacts", "contact list"),
     "liasse_request_document": ("demande de document", "document request"),
     "liasse_send_documents": ("envoi de documents", "document send"),
     "liasse_remind": ("relance", "reminder"),
     "liasse_sync_status": ("suivi des statuts", "status sync"),
     "liasse_fetch_document": ("import de pièce jointe", "attachment import"),
+    "liasse_fetch_attestation": ("attestation", "attestation"),
     "liasse_request_signature": ("signature électronique", "e-signature"),
     "liasse_send_registered_mail": ("lettre recommandée électronique", "registered e-mail"),
     "liasse_share_documents": ("zone de partage", "shared zone"),
@@ -73,9 +81,29 @@ class Hooks:
         """Test access to ``ctx.provider`` (``liasse_check_access``)."""
         return self._route("liasse_check_access", ctx, AccessReport)
 
+    def provider_limits(self, ctx: ProviderContext[Any]) -> ProviderLimits:
+        """What the provider accepts now (``liasse_provider_limits``)."""
+        return self._route("liasse_provider_limits", ctx, ProviderLimits)
+
     def create_contact(self, ctx: ProviderContext[Any], contact: ContactDraft, idempotency_key: str) -> RemoteContact:
         """Create a contact (``liasse_create_contact``)."""
         return self._route("liasse_create_contact", ctx, RemoteContact, contact=contact, idempotency_key=idempotency_key)
+
+    def update_contact(self, ctx: ProviderContext[Any], remote_id: str, contact: ContactDraft) -> RemoteContact:
+        """Replace a contact's details (``liasse_update_contact``)."""
+        return self._route("liasse_update_contact", ctx, RemoteContact, remote_id=remote_id, contact=contact)
+
+    def archive_contact(self, ctx: ProviderContext[Any], remote_id: str, archived: bool) -> RemoteContact:
+        """Archive or reactivate a contact (``liasse_archive_contact``)."""
+        return self._route("liasse_archive_contact", ctx, RemoteContact, remote_id=remote_id, archived=archived)
+
+    def delete_contact(self, ctx: ProviderContext[Any], remote_id: str) -> RemoteContact:
+        """Delete a contact (``liasse_delete_contact``)."""
+        return self._route("liasse_delete_contact", ctx, RemoteContact, remote_id=remote_id)
+
+    def list_contacts(self, ctx: ProviderContext[Any]) -> ContactList:
+        """Every contact of the provider account (``liasse_list_contacts``)."""
+        return self._route("liasse_list_contacts", ctx, ContactList)
 
     def request_document(
         self, ctx: ProviderContext[Any], request: DocumentRequestDraft, idempotency_key: str
@@ -104,6 +132,10 @@ class Hooks:
     def fetch_document(self, ctx: ProviderContext[Any], remote_id: str, dest_dir: Path) -> ReceivedFile:
         """Download what an item produced (``liasse_fetch_document``)."""
         return self._route("liasse_fetch_document", ctx, ReceivedFile, remote_id=remote_id, dest_dir=dest_dir)
+
+    def fetch_attestation(self, ctx: ProviderContext[Any], remote_id: str, dest_dir: Path) -> ReceivedFile:
+        """Download an exchange's attestation (``liasse_fetch_attestation``)."""
+        return self._route("liasse_fetch_attestation", ctx, ReceivedFile, remote_id=remote_id, dest_dir=dest_dir)
 
     def request_signature(
         self, ctx: ProviderContext[Any], request: SignatureRequestDraft, idempotency_key: str

@@ -36,11 +36,13 @@ if TYPE_CHECKING:
         AccessReport,
         BankDetails,
         ContactDraft,
+        ContactList,
         DocumentRequestDraft,
         DocumentSendDraft,
         IncomingDocument,
         ProviderContext,
         ProviderInfo,
+        ProviderLimits,
         ReceivedFile,
         RegisteredLetterDraft,
         ReminderChannel,
@@ -58,12 +60,18 @@ SPEC_VERSION = "1.0"
 #: Hooks that liasse routes to one chosen provider.
 ROUTED_HOOKS: tuple[str, ...] = (
     "liasse_check_access",
+    "liasse_provider_limits",
     "liasse_create_contact",
+    "liasse_update_contact",
+    "liasse_archive_contact",
+    "liasse_delete_contact",
+    "liasse_list_contacts",
     "liasse_request_document",
     "liasse_send_documents",
     "liasse_remind",
     "liasse_sync_status",
     "liasse_fetch_document",
+    "liasse_fetch_attestation",
     "liasse_request_signature",
     "liasse_send_registered_mail",
     "liasse_share_documents",
@@ -96,8 +104,37 @@ def liasse_check_access(ctx: ProviderContext[Any]) -> AccessReport:
 
 
 @hookspec(firstresult=True)
+def liasse_provider_limits(ctx: ProviderContext[Any]) -> ProviderLimits:
+    """The file size and types the provider account accepts now (DS-34).
+
+    liasse checks every file against them before any upload. A provider whose
+    limits are fixed may return its declared ``ProviderInfo.limits``.
+    """
+
+
+@hookspec(firstresult=True)
 def liasse_create_contact(ctx: ProviderContext[Any], contact: ContactDraft, idempotency_key: str) -> RemoteContact:
     """Create a contact at the provider (DS-03, DS-04) and return its remote id."""
+
+
+@hookspec(firstresult=True)
+def liasse_update_contact(ctx: ProviderContext[Any], remote_id: str, contact: ContactDraft) -> RemoteContact:
+    """Replace a contact's details at the provider (DS-07) or link it to an account (DS-31)."""
+
+
+@hookspec(firstresult=True)
+def liasse_archive_contact(ctx: ProviderContext[Any], remote_id: str, archived: bool) -> RemoteContact:
+    """Archive (``archived=True``) or reactivate a contact at the provider (DS-09 … DS-11)."""
+
+
+@hookspec(firstresult=True)
+def liasse_delete_contact(ctx: ProviderContext[Any], remote_id: str) -> RemoteContact:
+    """Delete a contact at the provider (DS-08); a contact already gone counts as deleted."""
+
+
+@hookspec(firstresult=True)
+def liasse_list_contacts(ctx: ProviderContext[Any]) -> ContactList:
+    """Every contact of the provider account, with details (DS-31: contacts created on the provider's site)."""
 
 
 @hookspec(firstresult=True)
@@ -144,6 +181,11 @@ def liasse_fetch_document(ctx: ProviderContext[Any], remote_id: str, dest_dir: P
     Stream it to disk with ``ctx.http.download``, which caps the size and
     computes the SHA-256. The attachment import pipeline takes it from there.
     """
+
+
+@hookspec(firstresult=True)
+def liasse_fetch_attestation(ctx: ProviderContext[Any], remote_id: str, dest_dir: Path) -> ReceivedFile:
+    """Download the provider's attestation of an exchange into ``dest_dir`` (DS-29)."""
 
 
 @hookspec(firstresult=True)

@@ -253,6 +253,8 @@ class Rib:
     bank: str
     #: The RIB document on file, when there is one (DS-15 preselects it).
     attachment_id: int | None = None
+    #: The IBAN record the RIB is kept as; a new RIB file is saved there (DS-15).
+    iban_record_id: int | None = None
 
 
 @attrs.frozen

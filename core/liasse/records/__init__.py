@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from liasse.records.provider import CredentialField, ProviderLimits, ProviderInfo, Credentials, ProviderContext, AccessReport
     from liasse.records.remote import OutgoingDocument, RemoteExchange, ReminderReceipt, RemoteState, RemoteStatus, StatusPage, ReceivedFile
-    from liasse.records.exchange import ContactKind, DocumentType, ReminderChannel, ContactDraft, RemoteContact, DocumentRequestDraft, DocumentSendDraft
+    from liasse.records.exchange import ContactKind, DocumentType, ReminderChannel, ContactDraft, RemoteContact, ContactList, DocumentRequestDraft, DocumentSendDraft, Sender
     from liasse.records.signature import SignatureAuthentication, SignatureField, SignerDraft, SignatureRequestDraft
     from liasse.records.mail import LetterKind, LetterRecipient, RegisteredLetterDraft
     from liasse.records.share import ShareRecipient, ShareDraft
@@ -43,6 +43,8 @@ _HOMES: dict[str, str] = {
     "ReminderChannel": "exchange",
     "ContactDraft": "exchange",
     "RemoteContact": "exchange",
+    "ContactList": "exchange",
+    "Sender": "exchange",
     "DocumentRequestDraft": "exchange",
     "DocumentSendDraft": "exchange",
     "SignatureAuthentication": "signature",

@@ -40,13 +40,29 @@ class ContactDraft:
     email: str
     mobile: str | None = None
     establishment: str | None = None
+    #: The host account the contact belongs to, mirrored at the provider; None for a future client (DS-30).
+    account_number: str | None = None
 
 
 @attrs.frozen
 class RemoteContact:
-    """A contact as the provider knows it."""
+    """A contact as the provider knows it.
+
+    Creation and changes need only ``remote_id``; listing (DS-31) fills the
+    rest, so liasse can offer the contacts created on the provider's own site.
+    """
 
     remote_id: str
+    provider: str = ""
+    details: ContactDraft | None = None
+    archived: bool = False
+
+
+@attrs.frozen
+class ContactList:
+    """Every contact of the provider account (``liasse_list_contacts``)."""
+
+    contacts: tuple[RemoteContact, ...]
     provider: str = ""
 
 
@@ -57,6 +73,8 @@ class DocumentRequestDraft:
     contact_remote_id: str
     document_type: DocumentType
     label: str
+    #: The host user who asks, as the attestation names the sender (DS-29).
+    sender: Sender | None = None
 
 
 @attrs.frozen
@@ -66,3 +84,13 @@ class DocumentSendDraft:
     contact_remote_id: str
     name: str
     documents: tuple[OutgoingDocument, ...]
+    sender: Sender | None = None
+
+
+@attrs.frozen
+class Sender:
+    """The office user behind a request or send, as the recipient and the attestation see them."""
+
+    first_name: str
+    last_name: str
+    email: str

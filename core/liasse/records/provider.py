@@ -32,6 +32,7 @@ class ProviderLimits:
     max_file_size: int
     media_types: frozenset[str]
     max_documents: int | None = None
+    provider: str = ""
 
 
 @attrs.frozen
@@ -56,6 +57,9 @@ class ProviderInfo:
     presentation_url: str | None = None
     #: The hook spec version the plugin was written against (see :data:`liasse.hookspecs.SPEC_VERSION`).
     spec_version: str = "1.0"
+    #: ``"module:function"`` of the provider's story in ``liasse demo``, imported only by the demo:
+    #: ``function(liasse, sandbox_url, user_login, workdir, echo) -> bool``.
+    demo: str | None = None
 
 
 @attrs.frozen

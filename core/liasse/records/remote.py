@@ -70,6 +70,9 @@ class RemoteStatus:
     done_at: dt.datetime | None = None
     #: The provider's own status word, kept for support ("ongoing", "AR" …).
     raw_state: str = ""
+    #: The file the contact uploaded, or the send's name, with its size in bytes.
+    file_name: str | None = None
+    file_size: int | None = None
 
 
 @attrs.frozen

@@ -19,6 +19,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -170,6 +171,18 @@ class Exchange(Base):
     #: A sentence for the user about the last failure; never a secret.
     last_error: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(255))
+    #: The file received (request) or the send's name with its total size (send).
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    file_size: Mapped[int | None] = mapped_column(BigInteger)
+    #: SHA-256 of the file as the provider delivered it (DS-26: proof of what was imported).
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    #: The host attachments the import made: the original and its timestamped copy (DS-28).
+    attachment_id: Mapped[int | None] = mapped_column(Integer)
+    stamped_attachment_id: Mapped[int | None] = mapped_column(Integer)
+    #: The attestation stored on the account (DS-29).
+    attestation_id: Mapped[int | None] = mapped_column(Integer)
+    #: The IBAN record a RIB import created (DS-26).
+    iban_record_id: Mapped[int | None] = mapped_column(Integer)
 
     contact: Mapped[ProviderContact | None] = relationship(back_populates="exchanges")
     transitions: Mapped[list[ExchangeTransition]] = relationship(
@@ -221,6 +234,8 @@ class OutboxEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     done_at: Mapped[dt.datetime | None]
+    #: What the call needs to be made again, as JSON (a send's files: paths and SHA-256).
+    payload: Mapped[str | None] = mapped_column(Text)
 
 
 class StoredCredentials(Base):

@@ -40,6 +40,7 @@ class SqlOfficeBanking:
                     records.c.holder,
                     records.c.bank,
                     newest_document.label("attachment_id"),
+                    records.c.id.label("iban_record_id"),
                 )
                 .join(records, records.c.id == ribs.c.iban_record_id)
                 .order_by(ribs.c.position, ribs.c.id)
@@ -56,6 +57,7 @@ class SqlOfficeBanking:
                         holder=row.holder,
                         bank=row.bank or "",
                         attachment_id=row.attachment_id,
+                        iban_record_id=row.iban_record_id,
                     )
                     for row in rib_rows
                     if row.bank_account_code == account.code

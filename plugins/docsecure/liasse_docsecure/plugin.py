@@ -1,18 +1,54 @@
-"""DocSecure's hook implementations: what liasse calls for each step."""
+"""DocSecure's hook implementations: what liasse calls for each step.
+
+Each hook is one call of :class:`~liasse_docsecure.client.DocSecureClient`;
+liasse does the rest (store, outbox, states, intake), the same for every
+provider.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from liasse import hookimpl
 from liasse.capabilities import Capability
-from liasse.records import AccessReport, CredentialField, ProviderContext, ProviderInfo, ProviderLimits
+from liasse.records import (
+    AccessReport,
+    ContactDraft,
+    ContactList,
+    CredentialField,
+    DocumentRequestDraft,
+    DocumentSendDraft,
+    ProviderContext,
+    ProviderInfo,
+    ProviderLimits,
+    ReceivedFile,
+    ReminderChannel,
+    ReminderReceipt,
+    RemoteContact,
+    RemoteExchange,
+    StatusPage,
+)
 
 from liasse_docsecure.client import TITLE, DocSecureClient
 from liasse_docsecure.settings import DocSecureSettings
 
-#: DS-34: what DocSecure accepts (its manual: PDF and images, 20 MB).
+Ctx = ProviderContext[DocSecureSettings]
+
+#: DS-34: what DocSecure accepts unless the account says otherwise (PDF, images, office files; 20 MB).
 LIMITS = ProviderLimits(
     max_file_size=20 * 1024 * 1024,
-    media_types=frozenset({"application/pdf", "image/jpeg", "image/png", "image/tiff"}),
+    media_types=frozenset(
+        {
+            "application/pdf",
+            "image/jpeg",
+            "image/png",
+            "image/tiff",
+            "application/zip",
+            "application/msword",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "text/plain",
+        }
+    ),
 )
 
 
@@ -24,6 +60,7 @@ def liasse_provider_info() -> ProviderInfo:
         capabilities=frozenset({Capability.EXCHANGE}),
         settings=DocSecureSettings,
         sandbox="liasse_docsecure.sandbox:create_sandbox",
+        demo="liasse_docsecure.demo:story",
         credential_fields=(
             CredentialField("login", "E-mail du compte DocSecure", "DocSecure account e-mail"),
             CredentialField("password", "Mot de passe", "Password", secret=True),
@@ -35,7 +72,79 @@ def liasse_provider_info() -> ProviderInfo:
 
 
 @hookimpl
-def liasse_check_access(ctx: ProviderContext[DocSecureSettings]) -> AccessReport:
-    """"Tester l'accès au service": the account answers to these credentials."""
+def liasse_check_access(ctx: Ctx) -> AccessReport:
+    """ "Tester l'accès au service": the account answers to these credentials."""
     account = DocSecureClient(ctx).account()
     return AccessReport(ok=True, account=str(account["email"]), detail=str(account.get("company", "")))
+
+
+@hookimpl
+def liasse_provider_limits(ctx: Ctx) -> ProviderLimits:
+    """DS-34: the account's current limits."""
+    return DocSecureClient(ctx).limits()
+
+
+@hookimpl
+def liasse_create_contact(ctx: Ctx, contact: ContactDraft, idempotency_key: str) -> RemoteContact:
+    """DS-03, DS-04."""
+    return DocSecureClient(ctx).create_contact(contact, idempotency_key)
+
+
+@hookimpl
+def liasse_update_contact(ctx: Ctx, remote_id: str, contact: ContactDraft) -> RemoteContact:
+    """DS-07, DS-31."""
+    return DocSecureClient(ctx).update_contact(remote_id, contact)
+
+
+@hookimpl
+def liasse_archive_contact(ctx: Ctx, remote_id: str, archived: bool) -> RemoteContact:
+    """DS-09, DS-11."""
+    return DocSecureClient(ctx).archive_contact(remote_id, archived)
+
+
+@hookimpl
+def liasse_delete_contact(ctx: Ctx, remote_id: str) -> RemoteContact:
+    """DS-08."""
+    return DocSecureClient(ctx).delete_contact(remote_id)
+
+
+@hookimpl
+def liasse_list_contacts(ctx: Ctx) -> ContactList:
+    """DS-31: every contact, including those created on DocSecure's site."""
+    return ContactList(contacts=DocSecureClient(ctx).list_contacts())
+
+
+@hookimpl
+def liasse_request_document(ctx: Ctx, request: DocumentRequestDraft, idempotency_key: str) -> RemoteExchange:
+    """DS-12, DS-13."""
+    return DocSecureClient(ctx).request_document(request, idempotency_key)
+
+
+@hookimpl
+def liasse_send_documents(ctx: Ctx, send: DocumentSendDraft, idempotency_key: str) -> RemoteExchange:
+    """DS-15 … DS-18."""
+    return DocSecureClient(ctx).send_documents(send, idempotency_key)
+
+
+@hookimpl
+def liasse_remind(ctx: Ctx, remote_id: str, channel: ReminderChannel, idempotency_key: str) -> ReminderReceipt:
+    """DS-24."""
+    return DocSecureClient(ctx).remind(remote_id, channel, idempotency_key)
+
+
+@hookimpl
+def liasse_sync_status(ctx: Ctx, cursor: str | None) -> StatusPage:
+    """DS-20, DS-25."""
+    return DocSecureClient(ctx).changes(cursor)
+
+
+@hookimpl
+def liasse_fetch_document(ctx: Ctx, remote_id: str, dest_dir: Path) -> ReceivedFile:
+    """DS-26, DS-27: the received file as it came."""
+    return DocSecureClient(ctx).fetch_document(remote_id, dest_dir)
+
+
+@hookimpl
+def liasse_fetch_attestation(ctx: Ctx, remote_id: str, dest_dir: Path) -> ReceivedFile:
+    """DS-29."""
+    return DocSecureClient(ctx).fetch_attestation(remote_id, dest_dir)

@@ -1,0 +1,132 @@
+"""What a file really is, and whether a provider will take it (DS-34).
+
+The type comes from the file's first bytes (filetype), checked against the
+type its name claims: an executable renamed ``.pdf`` is refused before any
+upload, and so is a file over the provider's size limit. Hashing streams the
+file, so a 1 GB send never sits in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from pathlib import Path
+
+import filetype
+
+from liasse.errors import FileRefused
+from liasse.records import OutgoingDocument, ProviderLimits
+
+CHUNK = 1024 * 1024
+
+#: Types whose content has no signature to check (plain text): the name decides.
+_UNSIGNED_TYPES = frozenset({"text/plain", "text/csv"})
+#: Types that are executable code whatever their name says.
+_EXECUTABLE_TYPES = frozenset(
+    {"application/x-executable", "application/x-msdownload", "application/x-mach-binary", "application/x-elf"}
+)
+#: A docx is a zip: filetype names the container when the zip's first entry does not show the kind.
+_CONTAINERS = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {"application/zip"},
+}
+
+
+def claimed_type(file_name: str) -> str:
+    """The media type a file's name claims (``application/octet-stream`` when unknown)."""
+    guessed, _ = mimetypes.guess_type(file_name, strict=False)
+    return guessed or "application/octet-stream"
+
+
+def sniffed_type(path: Path) -> str | None:
+    """The media type the file's first bytes show, or None when they show nothing known."""
+    kind = filetype.guess(str(path))
+    return kind.mime if kind is not None else None
+
+
+def sha256_of(path: Path) -> tuple[str, int]:
+    """SHA-256 (hex) and size of a file, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as stream:
+        while chunk := stream.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def check_outgoing(path: Path, limits: ProviderLimits, title: str, file_name: str | None = None) -> OutgoingDocument:
+    """``path`` as an :class:`OutgoingDocument`, or :class:`FileRefused` saying what to change.
+
+    Checked in the order a user can fix them: the file exists, its size, its
+    real type against the name's, the provider's accepted types.
+    """
+    name = file_name or path.name
+    if not path.is_file():
+        raise FileRefused(
+            file_name=name,
+            title=title,
+            reason_fr="il est introuvable",
+            reason_en="it cannot be found",
+            fix_fr=f"Vérifiez le chemin {path}.",
+            fix_en=f"Check the path {path}.",
+        )
+    size = path.stat().st_size
+    if size > limits.max_file_size:
+        raise FileRefused(
+            file_name=name,
+            title=title,
+            reason_fr=f"il pèse {_mb(size)}, au-delà de la limite de {_mb(limits.max_file_size)}",
+            reason_en=f"it weighs {_mb(size)}, over the {_mb(limits.max_file_size)} limit",
+            fix_fr="Réduisez-le (PDF compressé, scan en niveaux de gris) ou découpez-le en plusieurs envois.",
+            fix_en="Make it smaller (compressed PDF, greyscale scan) or split it over several sends.",
+        )
+    if size == 0:
+        raise FileRefused(
+            file_name=name,
+            title=title,
+            reason_fr="il est vide",
+            reason_en="it is empty",
+            fix_fr="Choisissez le bon fichier.",
+            fix_en="Choose the right file.",
+        )
+    claimed = claimed_type(name)
+    actual = sniffed_type(path)
+    if actual in _EXECUTABLE_TYPES or not _content_matches(claimed, actual):
+        raise FileRefused(
+            file_name=name,
+            title=title,
+            reason_fr=f"son contenu ({actual or 'inconnu'}) ne correspond pas à son nom ({claimed})",
+            reason_en=f"its content ({actual or 'unknown'}) does not match its name ({claimed})",
+            fix_fr="Un fichier déguisé n'est jamais envoyé : enregistrez le document dans son vrai format.",
+            fix_en="A disguised file is never sent: save the document in its real format.",
+        )
+    if claimed not in limits.media_types:
+        raise FileRefused(
+            file_name=name,
+            title=title,
+            reason_fr=f"le type {claimed} n'est pas accepté",
+            reason_en=f"the type {claimed} is not accepted",
+            fix_fr=f"Types acceptés : {', '.join(sorted(limits.media_types))}.",
+            fix_en=f"Accepted types: {', '.join(sorted(limits.media_types))}.",
+        )
+    sha256, size = sha256_of(path)
+    return OutgoingDocument(path=path, file_name=name, media_type=claimed, size=size, sha256=sha256)
+
+
+def _content_matches(claimed: str, actual: str | None) -> bool:
+    if claimed in _UNSIGNED_TYPES:
+        # Text has no signature; binary content with a signature is not text.
+        return actual is None
+    if actual is None:
+        return False
+    return actual == claimed or actual in _CONTAINERS.get(claimed, set())
+
+
+def _mb(size: int) -> str:
+    """A size as French users read it: ``900 octets``, ``12,5 Ko``, ``20,0 Mo``, ``1,2 Go``."""
+    if size < 1024:
+        return f"{size} octets"
+    for unit, scale in (("Ko", 1024), ("Mo", 1024**2), ("Go", 1024**3)):
+        if size < scale * 1024 or unit == "Go":
+            return f"{size / scale:.1f} {unit}".replace(".", ",")
+    raise AssertionError("unreachable")

@@ -1,0 +1,67 @@
+"""DS-34: files checked against the provider's limits and their real type before any upload."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from liasse.errors import FileRefused
+from liasse.files import check_outgoing, sha256_of
+from liasse.records import ProviderLimits
+
+LIMITS = ProviderLimits(max_file_size=4096, media_types=frozenset({"application/pdf", "image/png", "text/plain"}))
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def write(tmp_path: Path, name: str, content: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(content)
+    return path
+
+
+def test_ds34_a_pdf_within_limits_is_described_and_hashed(tmp_path: Path) -> None:
+    path = write(tmp_path, "acte.pdf", b"%PDF-1.7\n" + b"x" * 100)
+    document = check_outgoing(path, LIMITS, "DocSecure")
+    assert (document.media_type, document.size) == ("application/pdf", 109)
+    assert document.sha256 == sha256_of(path)[0]
+
+
+def test_ds34_oversize_file_refused_with_sizes(tmp_path: Path) -> None:
+    path = write(tmp_path, "gros.pdf", b"%PDF-1.7\n" + b"x" * 5000)
+    with pytest.raises(FileRefused, match="pèse 4,9 Ko, au-delà de la limite de 4,0 Ko"):
+        check_outgoing(path, LIMITS, "DocSecure")
+
+
+def test_ds34_executable_named_pdf_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "facture.pdf", b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 300)
+    with pytest.raises(FileRefused, match="ne correspond pas à son nom"):
+        check_outgoing(path, LIMITS, "DocSecure")
+
+
+def test_ds34_png_named_pdf_refused(tmp_path: Path) -> None:
+    with pytest.raises(FileRefused, match="image/png"):
+        check_outgoing(write(tmp_path, "scan.pdf", PNG), LIMITS, "DocSecure")
+
+
+def test_ds34_binary_named_txt_refused(tmp_path: Path) -> None:
+    with pytest.raises(FileRefused):
+        check_outgoing(write(tmp_path, "notes.txt", PNG), LIMITS, "DocSecure")
+
+
+def test_ds34_plain_text_accepted(tmp_path: Path) -> None:
+    document = check_outgoing(write(tmp_path, "notes.txt", "Pièces à fournir\n".encode()), LIMITS, "DocSecure")
+    assert document.media_type == "text/plain"
+
+
+def test_ds34_type_not_accepted_lists_the_accepted_ones(tmp_path: Path) -> None:
+    jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+    with pytest.raises(FileRefused, match="Types acceptés : application/pdf, image/png, text/plain"):
+        check_outgoing(write(tmp_path, "photo.jpg", jpeg), LIMITS, "DocSecure")
+
+
+def test_ds34_empty_and_missing_files_refused(tmp_path: Path) -> None:
+    with pytest.raises(FileRefused, match="vide"):
+        check_outgoing(write(tmp_path, "vide.pdf", b""), LIMITS, "DocSecure")
+    with pytest.raises(FileRefused, match="introuvable"):
+        check_outgoing(tmp_path / "absent.pdf", LIMITS, "DocSecure")
