@@ -134,6 +134,14 @@ class Liasse:
         user = self.host.office.user(user_login)
         return [name for name in sorted(self.providers) if user.options_for(name).link_enabled]
 
+    def banner_url(self, provider: str) -> str | None:
+        """DS-02: the banner button's link: the provider's site when some user has the link on, else its presentation page."""
+        info = self.provider(provider)
+        linked = any(user.options_for(provider).link_enabled for user in self.host.office.users())
+        settings = self.provider_settings(provider)
+        site = getattr(settings, "site_url", None) or info.site_url
+        return site if linked else (info.presentation_url or site)
+
     def provider_settings(self, name: str) -> Any:
         """The provider's typed settings from ``[providers.<name>]``."""
         return self.settings.provider_settings(name, self.provider(name).settings)

@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import os
 import tempfile
+import warnings
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -146,10 +147,15 @@ def stamp_image(src: Path, dest: Path, text: str, logo: Path | None = None) -> P
 
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
-        with Image.open(src) as opened:
-            fmt = opened.format or "PNG"
-            opened.load()
-            image = opened.copy()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(src) as opened:
+                fmt = opened.format or "PNG"
+                # Pillow only warns between 1× and 2× its limit: the size is checked here, before decoding.
+                if opened.width * opened.height > MAX_PIXELS:
+                    raise Image.DecompressionBombError(f"{opened.width}x{opened.height}")
+                opened.load()
+                image = opened.copy()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise StampRefused(
             file_name=src.name,
@@ -160,9 +166,11 @@ def stamp_image(src: Path, dest: Path, text: str, logo: Path | None = None) -> P
         raise StampRefused(
             file_name=src.name, reason_fr="image illisible ou endommagée", reason_en="unreadable or damaged image"
         ) from exc
-    mode = "RGB" if image.mode in ("RGB", "P", "CMYK", "YCbCr", "LAB", "HSV", "1", "I", "F") else image.mode
-    if image.mode not in (mode,):
-        image = image.convert("RGBA" if image.mode in ("P", "LA") and "transparency" in image.info else mode)
+    # Three working modes: grey stays grey, transparency stays transparent, everything else is RGB.
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        image = image.convert("RGBA")
+    elif image.mode != "L":
+        image = image.convert("RGB")
     band = max(28, image.width // 25)
     canvas = Image.new(image.mode, (image.width, image.height + band), _white(image.mode))
     canvas.paste(image, (0, band))

@@ -12,7 +12,9 @@ Control endpoints for tests and the demo (no authentication, as the kit's):
   forward (the 24-hour reminder rule, code expiry);
 * ``POST /_sandbox/limits {"max_file_size": N}``: change the accounts' limit;
 * ``POST /_sandbox/site-contacts {…contact, "account": email}``: a contact
-  created "on the DocSecure site" (DS-31).
+  created "on the DocSecure site" (DS-31);
+* ``POST /_sandbox/accounts {"email", "password", "company"}``: another
+  DocSecure customer account.
 
 ``create_sandbox()`` starts with the office's demo account and one contact
 created on the site.
@@ -525,15 +527,26 @@ def create_sandbox(max_file_size: int | None = None) -> Sandbox:
 
         return idempotent(create)
 
+    @app.post("/api/v1/sends/<exchange_id>/files/<int:position>")
+    def send_upload_form(exchange_id: str, position: int) -> Response:
+        """The same upload as a browser form would send it (multipart field ``file``, as ``curl -F``)."""
+        upload = request.files.get("file")
+        if upload is None:
+            raise Refusal(422, "invalid", "Champ « file » manquant.", field="file")
+        return receive_file(exchange_id, position, upload.stream)
+
     @app.put("/api/v1/sends/<exchange_id>/files/<int:position>")
     def send_upload(exchange_id: str, position: int) -> Response:
+        return receive_file(exchange_id, position, request.stream)
+
+    def receive_file(exchange_id: str, position: int, stream: Any) -> Response:
         with state.lock:
             exchange = state.exchange(g.account, exchange_id)
             if exchange.kind != "send" or not 0 <= position < len(exchange.files):
                 raise Refusal(404, "not_found", f"Fichier {position} introuvable dans l'envoi {exchange_id}.")
             declared = exchange.files[position]
         # Outside the lock: a 1 GB upload must not stop the rest of the sandbox.
-        path, size, digest = state.store_stream(_chunks(request.stream), declared.file_name, declared.media_type)
+        path, size, digest = state.store_stream(_chunks(stream), declared.file_name, declared.media_type)
         if size != declared.size or digest != declared.sha256:
             path.unlink(missing_ok=True)
             raise Refusal(
@@ -796,6 +809,14 @@ def create_sandbox(max_file_size: int | None = None) -> Sandbox:
             if "media_types" in body:
                 state.media_types = frozenset(body["media_types"])
         return answer(200, {"max_file_size": state.max_file_size, "media_types": sorted(state.media_types)})
+
+    @app.post("/_sandbox/accounts")
+    def accounts() -> Response:
+        body = request.get_json(silent=True) or {}
+        created = ProviderAccount(str(body["email"]), str(body["password"]), str(body.get("company", body["email"])))
+        with state.lock:
+            state.accounts[created.email] = created
+        return answer(201, {"email": created.email, "company": created.company})
 
     @app.post("/_sandbox/site-contacts")
     def site_contacts() -> Response:

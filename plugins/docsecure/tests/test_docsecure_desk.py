@@ -593,3 +593,13 @@ def test_provider_503_keeps_the_request_and_retry_sends_it_once(
     assert desk.retry(kept[0].id).state is RequestState.SENT
     remote = [e for e in api(office, "GET", "/exchanges").json()["exchanges"] if e["kind"] == "request"]
     assert len(remote) == 1
+
+
+# --- DS-02 banner ----------------------------------------------------------------------------
+
+
+def test_ds02_banner_leads_to_the_site_when_a_user_has_the_link_else_to_the_presentation(office: Liasse) -> None:
+    assert office.banner_url("docsecure") == "https://www.doc-secure.fr"
+    for user in office.host.office.users():
+        office.host.office.set_provider_options(user.login, "docsecure", ProviderOptions(link_enabled=False))
+    assert office.banner_url("docsecure") == "https://www.doc-secure.fr/presentation"
