@@ -162,7 +162,7 @@ class Hooks:
     def extract_bank_details(self, document: IncomingDocument) -> BankDetails | None:
         """The first reader's bank details, tagged with its plugin name in ``source``."""
         for name, call in self._implementations("liasse_extract_bank_details"):
-            details = call(document=document)
+            details: BankDetails | None = call(document=document)
             if details is not None:
                 return attrs.evolve(details, source=name)
         return None

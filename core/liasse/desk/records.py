@@ -6,7 +6,6 @@ Values, not database rows: a screen may keep them as long as it likes.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from pathlib import Path
 
 import attrs
@@ -180,7 +179,7 @@ _ENDED: frozenset[LabelledState] = frozenset(
 )
 
 
-class ContactProgress(enum.Enum):
+class ContactProgress(LabelledState):
     """DS-19: where a contact's exchanges stand, as the global tracking sums them up."""
 
     AWAITING = ("awaiting", "En attente de réponse", "Awaiting replies")
@@ -188,15 +187,6 @@ class ContactProgress(enum.Enum):
     PARTLY_DONE = ("partly_done", "Partiellement terminé", "Partly done")
     TO_IMPORT = ("to_import", "Terminé avec PJ à récupérer", "Done, attachment to import")
     DONE = ("done", "Terminé", "Done")
-
-    def __init__(self, value: str, label_fr: str, label_en: str) -> None:
-        self._value_ = value
-        self.label_fr = label_fr
-        self.label_en = label_en
-
-    def label(self, lang: Lang | None = None) -> str:
-        """The word users read."""
-        return self.label_en if (lang or default_lang()) == "en" else self.label_fr
 
 
 @attrs.frozen

@@ -483,10 +483,8 @@ class SendingMixin(ContactsMixin):
                 self.host.accounts.number_participation(participation_id)
             wanted.append((AccountingDocumentKind.PARTICIPATION_INVOICE, None, participation_id))
         documents: list[OutgoingDocument] = []
-        for position, (kind, matter, participation_id) in enumerate(wanted, start=1):
-            rendered = self.host.documents.render(
-                kind, account_number, matter_code=matter, participation_id=participation_id
-            )
+        for position, (kind, matter, invoice) in enumerate(wanted, start=1):
+            rendered = self.host.documents.render(kind, account_number, matter_code=matter, participation_id=invoice)
             path = spool / f"{position:02d}-{Path(rendered.file_name).name}"
             path.write_bytes(rendered.content)
             documents.append(check_outgoing(path, self.limits, self.info.title, file_name=rendered.file_name))

@@ -14,13 +14,54 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from liasse.records.provider import CredentialField, ProviderLimits, ProviderInfo, Credentials, ProviderContext, AccessReport
-    from liasse.records.remote import OutgoingDocument, RemoteExchange, ReminderReceipt, RemoteState, RemoteStatus, StatusPage, ReceivedFile
-    from liasse.records.exchange import ContactKind, DocumentType, ReminderChannel, ContactDraft, RemoteContact, ContactList, DocumentRequestDraft, DocumentSendDraft, Sender
-    from liasse.records.signature import SignatureAuthentication, SignatureField, SignerDraft, SignatureRequestDraft
-    from liasse.records.mail import LetterKind, LetterRecipient, RegisteredLetterDraft
-    from liasse.records.share import ShareRecipient, ShareDraft
-    from liasse.records.intake import BankDetails, IncomingDocument
+    # `X as X`: re-exported for type checkers, loaded lazily at run time by __getattr__.
+    from liasse.records.provider import (
+        CredentialField as CredentialField,
+        ProviderLimits as ProviderLimits,
+        ProviderInfo as ProviderInfo,
+        Credentials as Credentials,
+        ProviderContext as ProviderContext,
+        AccessReport as AccessReport,
+    )
+    from liasse.records.remote import (
+        OutgoingDocument as OutgoingDocument,
+        RemoteExchange as RemoteExchange,
+        ReminderReceipt as ReminderReceipt,
+        RemoteState as RemoteState,
+        RemoteStatus as RemoteStatus,
+        StatusPage as StatusPage,
+        ReceivedFile as ReceivedFile,
+    )
+    from liasse.records.exchange import (
+        ContactKind as ContactKind,
+        DocumentType as DocumentType,
+        ReminderChannel as ReminderChannel,
+        ContactDraft as ContactDraft,
+        RemoteContact as RemoteContact,
+        ContactList as ContactList,
+        DocumentRequestDraft as DocumentRequestDraft,
+        DocumentSendDraft as DocumentSendDraft,
+        Sender as Sender,
+    )
+    from liasse.records.signature import (
+        SignatureAuthentication as SignatureAuthentication,
+        SignatureField as SignatureField,
+        SignerDraft as SignerDraft,
+        SignatureRequestDraft as SignatureRequestDraft,
+    )
+    from liasse.records.mail import (
+        LetterKind as LetterKind,
+        LetterRecipient as LetterRecipient,
+        RegisteredLetterDraft as RegisteredLetterDraft,
+    )
+    from liasse.records.share import (
+        ShareRecipient as ShareRecipient,
+        ShareDraft as ShareDraft,
+    )
+    from liasse.records.intake import (
+        BankDetails as BankDetails,
+        IncomingDocument as IncomingDocument,
+    )
 
 #: Where each record lives. Modules load on first use, so listing plugins
 #: builds only the declaration records (an attrs class costs about a millisecond).
