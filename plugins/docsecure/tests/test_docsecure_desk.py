@@ -603,3 +603,23 @@ def test_ds02_banner_leads_to_the_site_when_a_user_has_the_link_else_to_the_pres
     for user in office.host.office.users():
         office.host.office.set_provider_options(user.login, "docsecure", ProviderOptions(link_enabled=False))
     assert office.banner_url("docsecure") == "https://www.doc-secure.fr/presentation"
+
+
+def test_provider_503_during_a_send_keeps_its_files_and_retry_sends_the_whole_send(
+    office: Liasse, desk: ExchangeDesk, pdf_file: Callable[[str], Path], sandbox_url: str, martin: Recipient, tmp_path: Path
+) -> None:
+    contact = desk.create_contact(PERSON, "2950")
+    attachment = office.host.attachments.list(OwnerRef(OwnerKind.ACCOUNT, "2950"))[0]
+    fault = {"kind": "status", "status": 503, "path": "/api/v1/sends", "method": "PUT", "times": 1}
+    requests.post(f"{sandbox_url}/_sandbox/faults", json=fault, timeout=10).raise_for_status()
+    selection = DocumentSelection(attachments=(attachment.id,), files=(pdf_file("Compromis.pdf"),))
+    with pytest.raises(ProviderUnavailable):
+        desk.send_documents(contact.id, selection, name="Pièces de la vente")
+    kept = desk.exchanges()
+    assert [(e.state, e.label) for e in kept] == [(SendState.PENDING, "Pièces de la vente")]
+    sent = desk.retry(kept[0].id)
+    assert sent.state is SendState.SENT and sent.file_size is not None
+    remote = api(office, "GET", f"/exchanges/{sent.remote_id}").json()
+    assert [f["file_name"] for f in remote["files"]] == [attachment.file_name, "Compromis.pdf"]
+    assert all(f["uploaded"] for f in remote["files"])
+    assert len(PdfReader(martin.fetch_send(tmp_path / "got.pdf")).pages) == 2
