@@ -20,13 +20,36 @@ from liasse.errors import LiasseError
 
 
 class _Group(click.Group):
-    """Turns liasse's errors into one line and exit code 1, never a traceback."""
+    """Turns liasse's errors into one line and exit code 1, never a traceback.
+
+    Beside its own commands it answers to each installed provider's name with
+    that provider's exchange commands (``liasse docsecure …``), found from the
+    ``liasse.plugins`` entry points without importing any plugin.
+    """
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in _provider_names():
+            from liasse.cli_exchange import exchange_group
+
+            command = exchange_group(cmd_name)
+        return command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_provider_names()})
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except LiasseError as exc:
             _fail(str(exc))
+
+
+def _provider_names() -> set[str]:
+    """Names of the installed ``liasse.plugins`` entry points (metadata only: cheap)."""
+    from importlib.metadata import entry_points
+
+    return {entry.name for entry in entry_points(group="liasse.plugins")}
 
 
 def _fail(reason: str) -> NoReturn:
@@ -48,7 +71,17 @@ def _fail(reason: str) -> NoReturn:
 def cli(ctx: click.Context, config: Path | None, safe_mode: bool, lang: str | None) -> None:
     """liasse: secure exchange, e-signature, registered mail and shared zones for your accounting software."""
     if lang:
+        previous = os.environ.get("LIASSE_LANG")
         os.environ["LIASSE_LANG"] = lang
+
+        def restore() -> None:
+            # The choice is for this command only: a host embedding the CLI keeps its own language.
+            if previous is None:
+                os.environ.pop("LIASSE_LANG", None)
+            else:
+                os.environ["LIASSE_LANG"] = previous
+
+        ctx.call_on_close(restore)
     ctx.obj = {"config": config, "safe_mode": safe_mode}
 
 

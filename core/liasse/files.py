@@ -61,56 +61,47 @@ def check_outgoing(path: Path, limits: ProviderLimits, title: str, file_name: st
     real type against the name's, the provider's accepted types.
     """
     name = file_name or path.name
-    if not path.is_file():
+    problem = _problem(path, name, limits)
+    if problem is not None:
+        reason_fr, reason_en, fix_fr, fix_en = problem
         raise FileRefused(
-            file_name=name,
-            title=title,
-            reason_fr="il est introuvable",
-            reason_en="it cannot be found",
-            fix_fr=f"Vérifiez le chemin {path}.",
-            fix_en=f"Check the path {path}.",
-        )
-    size = path.stat().st_size
-    if size > limits.max_file_size:
-        raise FileRefused(
-            file_name=name,
-            title=title,
-            reason_fr=f"il pèse {_mb(size)}, au-delà de la limite de {_mb(limits.max_file_size)}",
-            reason_en=f"it weighs {_mb(size)}, over the {_mb(limits.max_file_size)} limit",
-            fix_fr="Réduisez-le (PDF compressé, scan en niveaux de gris) ou découpez-le en plusieurs envois.",
-            fix_en="Make it smaller (compressed PDF, greyscale scan) or split it over several sends.",
-        )
-    if size == 0:
-        raise FileRefused(
-            file_name=name,
-            title=title,
-            reason_fr="il est vide",
-            reason_en="it is empty",
-            fix_fr="Choisissez le bon fichier.",
-            fix_en="Choose the right file.",
-        )
-    claimed = claimed_type(name)
-    actual = sniffed_type(path)
-    if actual in _EXECUTABLE_TYPES or not _content_matches(claimed, actual):
-        raise FileRefused(
-            file_name=name,
-            title=title,
-            reason_fr=f"son contenu ({actual or 'inconnu'}) ne correspond pas à son nom ({claimed})",
-            reason_en=f"its content ({actual or 'unknown'}) does not match its name ({claimed})",
-            fix_fr="Un fichier déguisé n'est jamais envoyé : enregistrez le document dans son vrai format.",
-            fix_en="A disguised file is never sent: save the document in its real format.",
-        )
-    if claimed not in limits.media_types:
-        raise FileRefused(
-            file_name=name,
-            title=title,
-            reason_fr=f"le type {claimed} n'est pas accepté",
-            reason_en=f"the type {claimed} is not accepted",
-            fix_fr=f"Types acceptés : {', '.join(sorted(limits.media_types))}.",
-            fix_en=f"Accepted types: {', '.join(sorted(limits.media_types))}.",
+            file_name=name, title=title, reason_fr=reason_fr, reason_en=reason_en, fix_fr=fix_fr, fix_en=fix_en
         )
     sha256, size = sha256_of(path)
-    return OutgoingDocument(path=path, file_name=name, media_type=claimed, size=size, sha256=sha256)
+    return OutgoingDocument(path=path, file_name=name, media_type=claimed_type(name), size=size, sha256=sha256)
+
+
+def _problem(path: Path, name: str, limits: ProviderLimits) -> tuple[str, str, str, str] | None:
+    """What stops the file, as (reason, reason in English, fix, fix in English); None when nothing does."""
+    if not path.is_file():
+        return "il est introuvable", "it cannot be found", f"Vérifiez le chemin {path}.", f"Check the path {path}."
+    size, limit = path.stat().st_size, limits.max_file_size
+    if size > limit:
+        return (
+            f"il pèse {_mb(size)}, au-delà de la limite de {_mb(limit)}",
+            f"it weighs {_mb(size)}, over the {_mb(limit)} limit",
+            "Réduisez-le (PDF compressé, scan en niveaux de gris) ou découpez-le en plusieurs envois.",
+            "Make it smaller (compressed PDF, greyscale scan) or split it over several sends.",
+        )
+    if size == 0:
+        return "il est vide", "it is empty", "Choisissez le bon fichier.", "Choose the right file."
+    claimed, actual = claimed_type(name), sniffed_type(path)
+    if actual in _EXECUTABLE_TYPES or not _content_matches(claimed, actual):
+        return (
+            f"son contenu ({actual or 'inconnu'}) ne correspond pas à son nom ({claimed})",
+            f"its content ({actual or 'unknown'}) does not match its name ({claimed})",
+            "Un fichier déguisé n'est jamais envoyé : enregistrez le document dans son vrai format.",
+            "A disguised file is never sent: save the document in its real format.",
+        )
+    if claimed not in limits.media_types:
+        accepted = ", ".join(sorted(limits.media_types))
+        return (
+            f"le type {claimed} n'est pas accepté",
+            f"the type {claimed} is not accepted",
+            f"Types acceptés : {accepted}.",
+            f"Accepted types: {accepted}.",
+        )
+    return None
 
 
 def _content_matches(claimed: str, actual: str | None) -> bool:

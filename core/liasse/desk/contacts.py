@@ -8,7 +8,6 @@ with the same idempotency key, so it is never created twice.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
@@ -16,13 +15,12 @@ from email_validator import EmailNotValidError, validate_email
 from liasse_hostapi.records import Account, AccountKind, DirectoryEntry
 
 from liasse.desk.base import DeskBase, to_contact
-from liasse.desk.records import Contact, ContactForm, Prefill
+from liasse.desk.records import ENDED_STATES, Contact, ContactForm, Prefill
 from liasse.errors import EmailInvalid, FieldMissing
 from liasse.phones import normalise_mobile
 from liasse.records import ContactDraft, ContactKind
-from liasse.states import RequestState, SendState
 from liasse.store.models import Exchange as ExchangeRow
-from liasse.store.models import ProviderContact, utcnow
+from liasse.store.models import ProviderContact, new_idempotency_key, utcnow
 
 #: Field names as the contact form labels them, for "this field is mandatory".
 _FIELD_WORDS: dict[str, tuple[str, str]] = {
@@ -32,20 +30,8 @@ _FIELD_WORDS: dict[str, tuple[str, str]] = {
     "mobile": ("Téléphone portable", "Mobile phone"),
     "establishment": ("Établissement", "Establishment"),
 }
-#: Stored states of an ended exchange; requests and sends share these words.
-_ENDED_STATES = frozenset(
-    state.value
-    for state in (
-        RequestState.IMPORTED,
-        RequestState.CANCELLED,
-        RequestState.EXPIRED,
-        SendState.DONE,
-        SendState.CANCELLED,
-        SendState.EXPIRED,
-    )
-)
-#: A contact's key at the provider is derived from liasse's row, so a retried creation is the same creation.
-_CONTACT_KEYS = uuid.UUID("6f1c3c52-8d0e-4a55-9f51-0c7a3f1d2b61")
+#: Stored states of an ended exchange (DS-10 looks at when each ended).
+_ENDED_STATES = frozenset(state.value for state in ENDED_STATES)
 
 
 class ContactsMixin(DeskBase):
@@ -158,19 +144,7 @@ class ContactsMixin(DeskBase):
         if account_number is not None:
             self.host.accounts.account(account_number)
         with self.liasse.store.session() as session:
-            row = ProviderContact(
-                provider=self.provider,
-                provider_account=self.provider_account,
-                kind=draft.kind.value,
-                first_name=draft.first_name,
-                last_name=draft.last_name,
-                email=draft.email,
-                mobile=draft.mobile,
-                establishment=draft.establishment,
-                archived=False,
-                created_by=self.user_login,
-                account_number=account_number,
-            )
+            row = self._new_row(draft, remote_id=None, archived=False)
             session.add(row)
         if update_account and account_number is not None:
             self.host.accounts.update_contact_details(account_number, email=draft.email, mobile=draft.mobile)
@@ -272,24 +246,25 @@ class ContactsMixin(DeskBase):
             for remote in listing.contacts:
                 if remote.remote_id in known or remote.details is None:
                     continue
-                details = remote.details
-                session.add(
-                    ProviderContact(
-                        provider=self.provider,
-                        provider_account=self.provider_account,
-                        remote_id=remote.remote_id,
-                        kind=details.kind.value,
-                        first_name=details.first_name,
-                        last_name=details.last_name,
-                        email=details.email,
-                        mobile=details.mobile,
-                        establishment=details.establishment,
-                        archived=remote.archived,
-                        created_by=self.user_login,
-                        account_number=details.account_number,
-                    )
-                )
+                session.add(self._new_row(remote.details, remote_id=remote.remote_id, archived=remote.archived))
         return self.contacts(unlinked=True)
+
+    def _new_row(self, draft: ContactDraft, *, remote_id: str | None, archived: bool) -> ProviderContact:
+        """A contact row of this provider account, linked to the draft's account (None: not yet)."""
+        return ProviderContact(
+            provider=self.provider,
+            provider_account=self.provider_account,
+            remote_id=remote_id,
+            kind=draft.kind.value,
+            first_name=draft.first_name,
+            last_name=draft.last_name,
+            email=draft.email,
+            mobile=draft.mobile,
+            establishment=draft.establishment,
+            archived=archived,
+            created_by=self.user_login,
+            account_number=draft.account_number,
+        )
 
     # --- shared with the sending side --------------------------------------------------
 
@@ -298,7 +273,11 @@ class ContactsMixin(DeskBase):
         contact = self.contact(contact_id)
         if contact.remote_id is not None:
             return contact
-        key = str(uuid.uuid5(_CONTACT_KEYS, f"{self.provider}/{self.provider_account}/{contact.id}"))
+        with self.liasse.store.session() as session:
+            row = self._contact_row(session, contact_id)
+            if row.creation_key is None:
+                row.creation_key = new_idempotency_key()
+            key = row.creation_key
         remote = self.liasse.hooks.create_contact(self.ctx, _draft_of(contact, contact.account_number), key)
         with self.liasse.store.session() as session:
             self._contact_row(session, contact_id).remote_id = remote.remote_id

@@ -159,7 +159,7 @@ class Exchange:
     @property
     def done(self) -> bool:
         """Nothing is left to do: imported, downloaded, cancelled or expired."""
-        return self.state in _ENDED
+        return self.state in ENDED_STATES
 
     @property
     def stamped(self) -> bool:
@@ -167,7 +167,8 @@ class Exchange:
         return self.stamped_attachment_id is not None
 
 
-_ENDED: frozenset[LabelledState] = frozenset(
+#: States with nothing left to do, for requests and sends.
+ENDED_STATES: frozenset[LabelledState] = frozenset(
     {
         RequestState.IMPORTED,
         RequestState.CANCELLED,

@@ -126,6 +126,9 @@ class ProviderContact(Base):
     created_by: Mapped[str] = mapped_column(String(255))
     #: The host account; None for a contact with no account yet (DS-30) until associated (DS-31).
     account_number: Mapped[str | None] = mapped_column(String(64))
+    #: The idempotency key of the contact's creation at the provider: a retried creation is the same
+    #: creation, and a new contact never reuses a deleted one's key (SQLite reuses row ids).
+    creation_key: Mapped[str | None] = mapped_column(String(36), default=new_idempotency_key)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -623,3 +623,12 @@ def test_provider_503_during_a_send_keeps_its_files_and_retry_sends_the_whole_se
     assert [f["file_name"] for f in remote["files"]] == [attachment.file_name, "Compromis.pdf"]
     assert all(f["uploaded"] for f in remote["files"])
     assert len(PdfReader(martin.fetch_send(tmp_path / "got.pdf")).pages) == 2
+
+
+def test_ds08_a_contact_created_after_a_deletion_gets_its_own_creation_key(office: Liasse, desk: ExchangeDesk) -> None:
+    first = desk.create_contact(PERSON, "2950")
+    desk.delete_contact(first.id)
+    # SQLite may give the new row the deleted one's id: the provider must still see a new creation.
+    second = desk.create_contact(ContactForm(ContactKind.PERSON, "Sophie", "MARTIN", "sophie.martin@free.fr", "0611223344"), "2950")
+    assert second.remote_id is not None and second.remote_id != first.remote_id
+    assert api(office, "GET", f"/contacts/{second.remote_id}").json()["first_name"] == "Sophie"

@@ -9,7 +9,8 @@ timestamped and which attachment the import made; the import keeps the
 received file's SHA-256 so the attachment can be proven to be what the
 provider delivered. The outbox keeps what a retried call needs (a send's
 files, as paths and SHA-256), so a send interrupted by a provider outage is
-re-sent whole, with the same idempotency key.
+re-sent whole, with the same idempotency key. A contact keeps the key of its
+creation at the provider.
 """
 
 from __future__ import annotations
@@ -37,10 +38,14 @@ def upgrade() -> None:
         batch.add_column(sa.Column("iban_record_id", sa.Integer(), nullable=True))
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("payload", sa.Text(), nullable=True))
+    with op.batch_alter_table("provider_contacts") as batch:
+        batch.add_column(sa.Column("creation_key", sa.String(36), nullable=True))
 
 
 def downgrade() -> None:
     """Drop them again."""
+    with op.batch_alter_table("provider_contacts") as batch:
+        batch.drop_column("creation_key")
     with op.batch_alter_table("outbox") as batch:
         batch.drop_column("payload")
     with op.batch_alter_table("exchanges") as batch:

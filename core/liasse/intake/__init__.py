@@ -1,0 +1,1 @@
+"""The intake pipeline every received file goes through: mark, read, check, prove."""
