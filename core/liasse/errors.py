@@ -262,3 +262,10 @@ class BankDetailsNeeded(LiasseError):
 
     fr = "L'IBAN du RIB « {file_name} » n'a pas pu être lu automatiquement. Ouvrez le document, puis importez-le en saisissant l'IBAN (et le BIC) ; le document reçu est conservé."
     en = "The IBAN of the RIB '{file_name}' could not be read automatically. Open the document, then import it typing the IBAN (and BIC); the received document is kept."
+
+
+class StampRefused(LiasseError):
+    """A received document cannot carry the timestamp mark (DS-28); the original is kept untouched."""
+
+    fr = "Impossible d'apposer la mention d'horodatage sur « {file_name} » : {reason_fr}. Le document original est conservé tel quel."
+    en = "Cannot put the timestamp mark on '{file_name}': {reason_en}. The original document is kept as it is."

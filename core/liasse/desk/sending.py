@@ -17,6 +17,7 @@ from pathlib import Path
 
 import attrs
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from liasse_hostapi.records import (
     AccountingDocumentKind,
     AccountKind,
@@ -32,7 +33,7 @@ from pypdf import PdfWriter
 
 from liasse.desk.base import to_exchange
 from liasse.desk.contacts import ContactsMixin
-from liasse.desk.records import ContactForm, DocumentSelection, Exchange, OfficeRibChoice, SendChoices
+from liasse.desk.records import Contact, ContactForm, DocumentSelection, Exchange, OfficeRibChoice, SendChoices
 from liasse.errors import ActionNotPossible, FileRefused, LiasseError, NotFound, ProviderUnavailable
 from liasse.files import check_outgoing
 from liasse.records import (
@@ -58,6 +59,23 @@ ACCOUNT_DOCUMENTS = (
     AccountingDocumentKind.LAST_TRADE_NOTICE,
 )
 MATTER_DOCUMENTS = (AccountingDocumentKind.FEE_STATEMENT, AccountingDocumentKind.DEED_INVOICE)
+
+
+#: Outcomes of a campaign recorded per transaction.
+_RECORD_BATCH = 100
+
+
+@attrs.frozen
+class _Call:
+    """One provider call of an exchange, as read from the store before it is made."""
+
+    exchange_id: int
+    key: str
+    kind: ExchangeKind
+    contact_remote_id: str
+    label: str
+    document_type: DocumentType
+    documents: tuple[OutgoingDocument, ...]
 
 
 class SendingMixin(ContactsMixin):
@@ -91,32 +109,121 @@ class SendingMixin(ContactsMixin):
     ) -> list[Exchange | LiasseError]:
         """Ask many contacts at once (a RIB campaign): ``(contact_id, document_type, label)`` each.
 
-        Requests go out ``workers`` at a time, since each one mostly waits for
-        the provider. Each result is the exchange, or the error that one
-        request met (the others go on); the errors' exchanges are kept as for
-        a single request.
+        Every exchange and its outbox row are committed together before the
+        first call, so none can be lost; then only the provider calls run
+        ``workers`` at a time (each mostly waits for the provider), and the
+        outcomes are recorded in batches. Each result is the exchange (sent,
+        or still to send with the reason), or the error that stopped one
+        request before it was recorded; the others go on.
         """
         items = list(requests)
-
-        def one(item: tuple[int, DocumentType, str]) -> Exchange | LiasseError:
+        results: list[Exchange | LiasseError | None] = [None] * len(items)
+        contacts: dict[int, Contact | LiasseError] = {}
+        for contact_id in dict.fromkeys(item[0] for item in items):
             try:
-                return self.request_document(*item)
+                contacts[contact_id] = self._ready_contact(contact_id)
             except LiasseError as exc:
-                return exc
-
-        # Build what every thread shares once, before the threads start.
-        _ = (self.ctx, self.user)
+                contacts[contact_id] = exc
+        accepted: list[tuple[int, Contact, DocumentType, str]] = []
+        for position, (contact_id, document_type, label) in enumerate(items):
+            contact = contacts[contact_id]
+            try:
+                if isinstance(contact, LiasseError):
+                    raise contact
+                accepted.append((position, contact, document_type, _required_label(label)))
+            except LiasseError as exc:
+                results[position] = exc
+        calls = self._open_many(accepted)
         with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix=f"liasse-{self.provider}") as pool:
-            return list(pool.map(one, items))
+            outcomes = list(pool.map(lambda pair: self._call(pair[1]), calls))
+        for start in range(0, len(calls), _RECORD_BATCH):
+            chunk = list(zip(calls[start : start + _RECORD_BATCH], outcomes[start : start + _RECORD_BATCH]))
+            with self.liasse.store.session() as session:
+                ids = [call.exchange_id for (_, call), _ in chunk]
+                rows = {
+                    row.id: row
+                    for row in session.scalars(
+                        sa.select(ExchangeRow).options(selectinload(ExchangeRow.contact)).where(ExchangeRow.id.in_(ids))
+                    )
+                }
+                entries = {
+                    entry.exchange_id: entry
+                    for entry in session.scalars(
+                        sa.select(OutboxEntry).where(
+                            OutboxEntry.exchange_id.in_(ids), OutboxEntry.operation == "liasse_request_document"
+                        )
+                    )
+                }
+                for (position, call), outcome in chunk:
+                    results[position] = self._apply_outcome(
+                        session, rows[call.exchange_id], entries[call.exchange_id], call, outcome
+                    )
+        return [r for r in results if r is not None]
+
+    def _open_many(self, accepted: list[tuple[int, Contact, DocumentType, str]]) -> list[tuple[int, _Call]]:
+        """Commit every exchange of a campaign with its outbox row, in one transaction, before any call."""
+        with self.liasse.store.session() as session:
+            rows = [
+                ExchangeRow(
+                    provider=self.provider,
+                    provider_account=self.provider_account,
+                    kind=ExchangeKind.REQUEST.value,
+                    document_type=document_type.value,
+                    label=label,
+                    contact_id=contact.id,
+                    account_number=contact.account_number,
+                    state=RequestState.PENDING.value,
+                    created_by=self.user_login,
+                )
+                for _, contact, document_type, label in accepted
+            ]
+            session.add_all(rows)
+            session.flush()
+            entries = [
+                OutboxEntry(
+                    provider=self.provider,
+                    operation="liasse_request_document",
+                    exchange_id=row.id,
+                    status="in_flight",
+                    attempts=1,
+                )
+                for row in rows
+            ]
+            session.add_all(entries)
+            session.flush()
+            return [
+                (
+                    position,
+                    _Call(
+                        row.id,
+                        entry.idempotency_key,
+                        ExchangeKind.REQUEST,
+                        str(contact.remote_id),
+                        label,
+                        document_type,
+                        (),
+                    ),
+                )
+                for (position, contact, document_type, label), row, entry in zip(accepted, rows, entries)
+            ]
 
     # --- sends (DS-15 … DS-18) ------------------------------------------------------
 
     def send_file(
         self, contact: int | ContactForm, path: Path, *, label: str | None = None, account_number: str | None = None
     ) -> Exchange:
-        """Send one file from disk (DS-16); the label defaults to the file's name."""
+        """Send one file from disk (DS-16); the label defaults to the file's name.
+
+        The file goes straight to the contact, as the manual's "Envoyer un
+        document" does: it is not added to the account's attachments (a
+        multi-document send keeps its added files, DS-17).
+        """
         return self.send_documents(
-            contact, DocumentSelection(files=(path,)), name=label or path.stem, account_number=account_number
+            contact,
+            DocumentSelection(files=(path,)),
+            name=label or path.stem,
+            account_number=account_number,
+            keep_files=False,
         )
 
     def send_attachment(
@@ -219,13 +326,14 @@ class SendingMixin(ContactsMixin):
         *,
         name: str | None = None,
         account_number: str | None = None,
+        keep_files: bool = True,
     ) -> Exchange:
         """Send one or several documents under one name (DS-16 … DS-18).
 
         Every file is checked against the provider's limits before anything
-        is sent (DS-34). After the send, added files become attachments of
-        the account and the generated accounting documents are kept as one
-        attachment (DS-17).
+        is sent (DS-34). After the send, with ``keep_files``, added files
+        become attachments of the account and the generated accounting
+        documents are kept as one attachment (DS-17).
         """
         contact_id = self._contact_id(contact, account_number)
         account_number = account_number or self.contact(contact_id).account_number
@@ -252,7 +360,7 @@ class SendingMixin(ContactsMixin):
             raise
         self._save_payload(exchange_id, documents, generated=len(generated))
         exchange = self._deliver(exchange_id, key)
-        if account_number is not None:
+        if keep_files and account_number is not None:
             self._keep_sent_files(account_number, name, generated, added)
         return exchange
 
@@ -328,71 +436,125 @@ class SendingMixin(ContactsMixin):
     ) -> tuple[int, str]:
         """Commit the exchange and its outbox row (with the idempotency key) before any call."""
         with self.liasse.store.session() as session:
-            row = ExchangeRow(
-                provider=self.provider,
-                provider_account=self.provider_account,
-                kind=kind.value,
-                document_type=document_type.value if document_type else None,
-                label=label,
-                contact_id=contact_id,
-                account_number=account_number,
-                state=machine_for(kind).initial.value,
-                created_by=self.user_login,
-            )
-            session.add(row)
-            session.flush()
-            entry = OutboxEntry(provider=self.provider, operation=operation, exchange_id=row.id, payload=payload)
-            session.add(entry)
-            session.flush()
-            return row.id, entry.idempotency_key
+            return self._open_in(session, kind, contact_id, account_number, label, document_type, operation, payload)
+
+    def _open_in(
+        self,
+        session: sa.orm.Session,
+        kind: ExchangeKind,
+        contact_id: int,
+        account_number: str | None,
+        label: str,
+        document_type: DocumentType | None,
+        operation: str,
+        payload: str | None,
+    ) -> tuple[int, str]:
+        """:meth:`_open` in the caller's transaction."""
+        row = ExchangeRow(
+            provider=self.provider,
+            provider_account=self.provider_account,
+            kind=kind.value,
+            document_type=document_type.value if document_type else None,
+            label=label,
+            contact_id=contact_id,
+            account_number=account_number,
+            state=machine_for(kind).initial.value,
+            created_by=self.user_login,
+        )
+        session.add(row)
+        session.flush()
+        entry = OutboxEntry(provider=self.provider, operation=operation, exchange_id=row.id, payload=payload)
+        session.add(entry)
+        session.flush()
+        return row.id, entry.idempotency_key
 
     def _deliver(self, exchange_id: int, key: str) -> Exchange:
         """Make the exchange's provider call, and record what came of it."""
         with self.liasse.store.session() as session:
-            row = self._exchange_row(session, exchange_id)
-            entry = self._outbox_of(session, exchange_id)
-            entry.status, entry.attempts = "in_flight", entry.attempts + 1
-            payload = entry.payload
-            contact = row.contact
-            if contact is None or contact.remote_id is None:
-                raise ActionNotPossible(
-                    problem_fr=f"Le contact de l'échange « {row.label} » a été supprimé : créez un nouvel échange.",
-                    problem_en=f"The contact of exchange '{row.label}' was deleted: create a new exchange.",
-                )
-            remote_contact, kind, label = contact.remote_id, row.kind, row.label
-            document_type = DocumentType(row.document_type) if row.document_type else DocumentType.OTHER
+            call = self._prepare(session, exchange_id, key)
+        outcome = self._call(call)
+        with self.liasse.store.session() as session:
+            exchange = self._record(session, call, outcome)
+        if isinstance(outcome, LiasseError):
+            raise outcome
+        return exchange
+
+    def _prepare(self, session: sa.orm.Session, exchange_id: int, key: str) -> _Call:
+        """Mark the outbox row in flight and read what the call needs, in the caller's transaction."""
+        row = self._exchange_row(session, exchange_id)
+        entry = self._outbox_of(session, exchange_id)
+        entry.status, entry.attempts = "in_flight", entry.attempts + 1
+        contact = row.contact
+        if contact is None or contact.remote_id is None:
+            raise ActionNotPossible(
+                problem_fr=f"Le contact de l'échange « {row.label} » a été supprimé : créez un nouvel échange.",
+                problem_en=f"The contact of exchange '{row.label}' was deleted: create a new exchange.",
+            )
+        return _Call(
+            exchange_id=exchange_id,
+            key=key,
+            kind=ExchangeKind(row.kind),
+            contact_remote_id=contact.remote_id,
+            label=row.label,
+            document_type=DocumentType(row.document_type) if row.document_type else DocumentType.OTHER,
+            documents=_documents_of(entry.payload) if row.kind == ExchangeKind.SEND.value else (),
+        )
+
+    def _call(self, call: _Call) -> RemoteExchange | LiasseError:
+        """The provider call itself; liasse's errors come back as values, for the record."""
         sender = Sender(self.user.first_name, self.user.last_name, self.user.email)
         try:
-            remote: RemoteExchange
-            if kind == ExchangeKind.REQUEST.value:
-                draft = DocumentRequestDraft(remote_contact, document_type, label, sender=sender)
-                remote = self.liasse.hooks.request_document(self.ctx, draft, key)
-            else:
-                documents = _documents_of(payload)
-                send = DocumentSendDraft(remote_contact, label, documents, sender=sender)
-                remote = self.liasse.hooks.send_documents(self.ctx, send, key)
-        except ProviderUnavailable as exc:
-            # Nothing is lost: the exchange waits, "to send", with the reason; retry() sends it again.
-            with self.liasse.store.session() as session:
-                self._exchange_row(session, exchange_id).last_error = exc.message()
-                entry = self._outbox_of(session, exchange_id)
-                entry.status, entry.last_error = "pending", exc.message()
-            raise
+            if call.kind is ExchangeKind.REQUEST:
+                draft = DocumentRequestDraft(call.contact_remote_id, call.document_type, call.label, sender=sender)
+                return self.liasse.hooks.request_document(self.ctx, draft, call.key)
+            send = DocumentSendDraft(call.contact_remote_id, call.label, call.documents, sender=sender)
+            return self.liasse.hooks.send_documents(self.ctx, send, call.key)
         except LiasseError as exc:
-            self._fail(exchange_id, exc)
-            raise
-        with self.liasse.store.session() as session:
-            row = self._exchange_row(session, exchange_id)
-            row.remote_id = remote.remote_id
-            target = RequestState.SENT if kind == ExchangeKind.REQUEST.value else SendState.SENT
-            record_transition(session, row, target, by=self.user_login, at=remote.created_at)
-            if kind == ExchangeKind.SEND.value:
-                documents = _documents_of(payload)
-                row.file_name = documents[0].file_name if len(documents) == 1 else label
-                row.file_size = sum(d.size for d in documents)
-            entry = self._outbox_of(session, exchange_id)
+            return exc
+
+    def _record(self, session: sa.orm.Session, call: _Call, outcome: RemoteExchange | LiasseError) -> Exchange:
+        """What came of the call, in the caller's transaction: sent, still to send, or failed."""
+        row = self._exchange_row(session, call.exchange_id)
+        return self._apply_outcome(session, row, self._outbox_of(session, call.exchange_id), call, outcome)
+
+    def _apply_outcome(
+        self,
+        session: sa.orm.Session,
+        row: ExchangeRow,
+        entry: OutboxEntry,
+        call: _Call,
+        outcome: RemoteExchange | LiasseError,
+    ) -> Exchange:
+        """:meth:`_record` on rows already loaded (a campaign loads them by the hundred)."""
+        request = call.kind is ExchangeKind.REQUEST
+        if isinstance(outcome, ProviderUnavailable):
+            # Nothing is lost: the exchange waits, "to send", with the reason; retry() sends it again.
+            row.last_error = entry.last_error = outcome.message()
+            entry.status = "pending"
+        elif isinstance(outcome, LiasseError):
+            record_transition(
+                session,
+                row,
+                RequestState.FAILED if request else SendState.FAILED,
+                by=self.user_login,
+                error=outcome.message(),
+            )
+            entry.status, entry.last_error = "failed", outcome.message()
+        else:
+            row.remote_id = outcome.remote_id
+            record_transition(
+                session,
+                row,
+                RequestState.SENT if request else SendState.SENT,
+                by=self.user_login,
+                at=outcome.created_at,
+            )
+            if call.documents:
+                row.file_name = call.documents[0].file_name if len(call.documents) == 1 else call.label
+                row.file_size = sum(d.size for d in call.documents)
             entry.status, entry.done_at, entry.last_error = "done", utcnow(), None
-        return self.exchange(exchange_id)
+        session.flush()
+        return to_exchange(row)
 
     def _fail(self, exchange_id: int, exc: LiasseError) -> None:
         """The provider refused: the exchange is "failed" with the sentence, and kept."""

@@ -155,6 +155,9 @@ def _stamp(
     except LiasseError as exc:
         # A document that cannot carry the mark (encrypted PDF …) is still imported, as received.
         return None, exc.message()
+    except OSError as exc:
+        # The original is already stored: a full disk while writing the copy must not undo the import.
+        return None, f"La copie horodatée n'a pas pu être écrite ({exc.strerror or exc}) ; l'original est importé tel quel."
     if marked is None:
         return None, (
             f"Aucune mention d'horodatage possible sur un fichier {document.media_type} ; l'original est importé tel quel."

@@ -214,6 +214,14 @@ class StoredFile:
     sha256: str
 
 
+@attrs.frozen
+class Bundle:
+    """A send as its contact downloads it (DS-17)."""
+
+    path: Path
+    media_type: str  # "application/pdf" or "application/zip"
+
+
 @attrs.define
 class ReceivedFile:
     """The document a contact uploaded on a request's page."""
@@ -264,8 +272,8 @@ class Exchange:
     received: ReceivedFile | None = None
     downloaded_at: dt.datetime | None = None
     files: list[SendFile] = attrs.field(factory=list)
-    #: What a send's contact downloads (one PDF, a zip, or the only file), built on the first download.
-    bundle: Path | None = None
+    #: What a send's contact downloads (one PDF or a zip), built on the first download and kept.
+    bundle: Bundle | None = None
     file_name: str | None = None
     file_size: int | None = None
     sender: Sender = attrs.field(factory=Sender)
@@ -572,8 +580,12 @@ def create_sandbox(max_file_size: int | None = None) -> Sandbox:
         if not request.path.startswith("/api/"):
             return exc
         status = exc.code or 500
-        slug = {404: "not_found", 405: "method_not_allowed", 413: "file_too_large"}.get(status, "error")
-        return answer(status, {"error": slug, "message": f"{exc.name} : {request.method} {request.path}."})
+        slug, words = {
+            404: ("not_found", "Adresse inconnue de l'API DocSecure"),
+            405: ("method_not_allowed", "Méthode non acceptée à cette adresse"),
+            413: ("file_too_large", f"Le fichier dépasse la taille maximale acceptée par DocSecure ({state.limits.max_file_size} octets)"),
+        }.get(status, ("error", f"Requête refusée ({exc.name})"))
+        return answer(status, {"error": slug, "message": f"{words} : {request.method} {request.path}."})
 
     @app.before_request
     def _authenticate() -> Response | None:
@@ -614,7 +626,7 @@ def create_sandbox(max_file_size: int | None = None) -> Sandbox:
         with state.lock:
             seen = state.idempotency.get(slot)
             if seen is not None:
-                if not hmac.compare_digest(seen.fingerprint, fingerprint):
+                if not hmac.compare_digest(seen.fingerprint.encode(), fingerprint.encode()):
                     raise Refusal(
                         422,
                         "idempotency_key_reused",
@@ -769,6 +781,8 @@ def create_sandbox(max_file_size: int | None = None) -> Sandbox:
     @app.post("/api/v1/sends/<exchange_id>/files/<int:position>")
     def send_upload_form(exchange_id: str, position: int) -> Response:
         """The same upload as a browser form sends it (multipart field ``file``, as ``curl -F``)."""
+        # The form is parsed (to disk) before the handler sees it: a body over the limit is refused first.
+        request.max_content_length = state.limits.max_file_size + FORM_OVERHEAD
         upload = request.files.get("file")
         if upload is None:
             raise _invalid("file", "Le champ « file » du formulaire est manquant.")
@@ -830,7 +844,8 @@ def create_sandbox(max_file_size: int | None = None) -> Sandbox:
                         missing=missing,
                     )
                 exchange.state, exchange.sent_at = "sent", state.now()
-                exchange.file_name = _bundle_name(exchange, merged=True)
+                every_pdf = all(f.media_type == "application/pdf" for f in exchange.files)
+                exchange.file_name = _bundle_name(exchange.label, "application/pdf" if every_pdf else "application/zip")
                 exchange.file_size = sum(f.size for f in exchange.files)
                 state.touch(exchange)
                 mail_link(exchange, reminder=False)
@@ -1021,7 +1036,7 @@ def create_sandbox(max_file_size: int | None = None) -> Sandbox:
         cookie = request.cookies.get(SESSION_COOKIE, "")
         with state.lock:
             session = state.sessions.get(token)
-            return bool(session and session.browser and cookie and hmac.compare_digest(session.browser, cookie))
+            return bool(session and session.browser and cookie and hmac.compare_digest(session.browser.encode(), cookie.encode()))
 
     def after_code(exchange: Exchange, token: str, status: int = 200) -> Response:
         with state.lock:
@@ -1091,7 +1106,7 @@ def create_sandbox(max_file_size: int | None = None) -> Sandbox:
                     ),
                     410,
                 )
-            if not hmac.compare_digest(session.code, typed):
+            if not hmac.compare_digest(session.code.encode(), typed.encode()):
                 session.tries += 1
                 if session.locked:
                     return locked_page()
@@ -1157,35 +1172,39 @@ def create_sandbox(max_file_size: int | None = None) -> Sandbox:
             return page("Code requis", paragraph("Saisissez d'abord le code reçu.") + f"<p><a href='/r/{token}'>Recevoir un code</a></p>", 403)
         if exchange.kind != "send":
             return page("Téléchargement impossible", paragraph("Ce lien ne donne pas de document."), 404)
-        path, name, media_type = bundle(exchange)
+        made = bundle(exchange)
+        name = _bundle_name(exchange.label, made.media_type)
         with state.lock:
             if exchange.downloaded_at is None:
+                # The name changes only when PDFs announced mergeable could not be read: they went as a zip.
                 exchange.downloaded_at, exchange.state, exchange.file_name = state.now(), "downloaded", name
                 state.touch(exchange)
-        return send_file(path, mimetype=media_type, as_attachment=True, download_name=name)
+        return send_file(made.path, mimetype=made.media_type, as_attachment=True, download_name=name)
 
-    def bundle(exchange: Exchange) -> tuple[Path, str, str]:
-        """DS-17: the only file as it is, one PDF when every part is a PDF, else (or unmergeable) a zip."""
+    def bundle(exchange: Exchange) -> Bundle:
+        """DS-17: one PDF when every part is a PDF (a lone PDF as it is), else, or when one cannot be read, a zip."""
         with state.lock:
             parts = [(f.file_name, f.media_type, f.path) for f in exchange.files if f.path is not None]
-            ready = exchange.bundle
-        if len(parts) == 1:
-            return parts[0][2], parts[0][0], parts[0][1]
-        merged = all(media_type == "application/pdf" for _, media_type, _ in parts)
-        if ready is not None:
-            return ready, _bundle_name(exchange, merged=ready.suffix == ".pdf"), _media_type_of(ready.name) or "application/zip"
+            if exchange.bundle is not None:
+                return exchange.bundle
+        every_pdf = all(media_type == "application/pdf" for _, media_type, _ in parts)
         # Outside the lock: merging or zipping a big send takes a while.
-        made = _merge_pdfs(parts, state.files) if merged else None
+        if every_pdf and len(parts) == 1:
+            made: Bundle | None = Bundle(parts[0][2], "application/pdf")
+        elif every_pdf:
+            merged = _merge_pdfs(parts, state.files)
+            made = Bundle(merged, "application/pdf") if merged is not None else None
+        else:
+            made = None
         if made is None:
-            merged, made = False, _zip_parts(parts, state.files)
+            made = Bundle(_zip_parts(parts, state.files), "application/zip")
         with state.lock:
             if exchange.bundle is None:
                 exchange.bundle = made
-            elif made != exchange.bundle:
-                made.unlink(missing_ok=True)
-            made = exchange.bundle
-        merged = made.suffix == ".pdf"
-        return made, _bundle_name(exchange, merged=merged), "application/pdf" if merged else "application/zip"
+            elif made.path != exchange.bundle.path:
+                # A concurrent first download built its own: keep one.
+                made.path.unlink(missing_ok=True)
+            return exchange.bundle
 
     # --- control ------------------------------------------------------------------
 
@@ -1378,13 +1397,10 @@ def _media_type_of(name: str) -> str | None:
     return mimetypes.guess_type(name, strict=False)[0]
 
 
-def _bundle_name(exchange: Exchange, *, merged: bool) -> str:
-    """What the contact downloads is called: the only file's name, else the send's name + .pdf or .zip."""
-    if len(exchange.files) == 1:
-        return exchange.files[0].file_name
-    every_pdf = all(f.media_type == "application/pdf" for f in exchange.files)
-    stem = re.sub(r'[\\/:*?"<>|\x00-\x1f\x7f]+', "_", exchange.label).strip(" ._")[:120] or "documents"
-    return f"{stem}.pdf" if merged and every_pdf else f"{stem}.zip"
+def _bundle_name(label: str, media_type: str) -> str:
+    """What a send's contact downloads is called: the send's name, made safe for a file, + .pdf or .zip."""
+    stem = re.sub(r'[\\/:*?"<>|\x00-\x1f\x7f]+', "_", label).strip(" ._")[:120] or "documents"
+    return f"{stem}.pdf" if media_type == "application/pdf" else f"{stem}.zip"
 
 
 def _merge_pdfs(parts: list[tuple[str, str, Path]], folder: Path) -> Path | None:

@@ -632,3 +632,26 @@ def test_ds08_a_contact_created_after_a_deletion_gets_its_own_creation_key(offic
     second = desk.create_contact(ContactForm(ContactKind.PERSON, "Sophie", "MARTIN", "sophie.martin@free.fr", "0611223344"), "2950")
     assert second.remote_id is not None and second.remote_id != first.remote_id
     assert api(office, "GET", f"/contacts/{second.remote_id}").json()["first_name"] == "Sophie"
+
+
+def test_ds16_a_file_from_disk_goes_straight_to_the_contact(
+    office: Liasse, desk: ExchangeDesk, pdf_file: Callable[[str], Path]
+) -> None:
+    before = len(office.host.attachments.list(OwnerRef(OwnerKind.ACCOUNT, "2950")))
+    send = desk.send_file(PERSON, pdf_file("Compromis.pdf"), account_number="2950")
+    assert (send.state, send.label, send.file_name) == (SendState.SENT, "Compromis", "Compromis.pdf")
+    assert len(office.host.attachments.list(OwnerRef(OwnerKind.ACCOUNT, "2950"))) == before
+
+
+def test_ds12_campaign_of_requests_each_sent_once_and_a_refusal_kept_apart(office: Liasse, desk: ExchangeDesk) -> None:
+    martin = desk.create_contact(PERSON, "2950")
+    luc = desk.create_contact(ContactForm(ContactKind.PERSON, "Luc", "PEETERS", "luc.peeters@telenet.be", "+32470123456"), "3305")
+    results = desk.request_documents(
+        [(martin.id, DocumentType.RIB, f"RIB {n}") for n in range(12)] + [(luc.id, DocumentType.RIB, " "), (9999, DocumentType.RIB, "x")],
+        workers=4,
+    )
+    sent = [r for r in results if not isinstance(r, Exception)]
+    assert [r.state for r in sent] == [RequestState.SENT] * 12
+    assert [type(r).__name__ for r in results if isinstance(r, Exception)] == ["ActionNotPossible", "NotFound"]
+    remote = [e for e in api(office, "GET", "/exchanges", params={"limit": 500}).json()["exchanges"] if e["kind"] == "request"]
+    assert sorted(e["label"] for e in remote) == sorted(f"RIB {n}" for n in range(12))
