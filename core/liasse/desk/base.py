@@ -64,6 +64,19 @@ class DeskBase:
         """What the provider accepts now (DS-34), asked once per desk."""
         return self.liasse.hooks.provider_limits(self.ctx)
 
+    def logo(self) -> Path | None:
+        """The provider's logo file (``ProviderInfo.logo``), when it declares one that exists."""
+        if not self.info.logo:
+            return None
+        import importlib.resources
+
+        package, _, name = self.info.logo.partition(":")
+        try:
+            path = Path(str(importlib.resources.files(package) / name))
+        except (ModuleNotFoundError, TypeError):
+            return None
+        return path if path.is_file() else None
+
     def work_dir(self, *parts: str) -> Path:
         """A directory of liasse's own files (downloads, spooled sends), created if needed."""
         path = self.liasse.files_dir.joinpath(self.provider, *parts)

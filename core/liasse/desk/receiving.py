@@ -74,6 +74,7 @@ class ReceivingMixin(TrackingMixin):
                 stamp_text=text,
                 bank_details_wanted=is_rib,
                 typed_details=bank_details,
+                logo=self.logo(),
             ),
         )
         with self.liasse.store.session() as session:

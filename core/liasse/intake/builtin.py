@@ -25,7 +25,7 @@ def liasse_stamp_document(document: IncomingDocument, text: str, dest: Path) -> 
 
     if document.media_type not in STAMPABLE_TYPES:
         return None
-    return stamp_file(document.path, dest, text, media_type=document.media_type)
+    return stamp_file(document.path, dest, text, media_type=document.media_type, logo=document.logo)
 
 
 @hookimpl(trylast=True)

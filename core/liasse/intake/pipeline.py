@@ -47,6 +47,8 @@ class Intake:
     bank_details_wanted: bool = False
     #: Bank details the user typed (DS-26 "else typed by the user"); they win over reading.
     typed_details: BankDetails | None = None
+    #: The provider's logo, beside the mark on images (DS-28).
+    logo: Path | None = None
 
 
 @attrs.frozen
@@ -105,6 +107,7 @@ def run_intake(host: Host, hooks: Hooks, intake: Intake) -> IntakeResult:
         media_type=actual,
         sha256=received.sha256,
         provider=received.provider,
+        logo=intake.logo,
     )
     details: BankDetails | None = None
     warnings: tuple[str, ...] = ()

@@ -30,3 +30,5 @@ class IncomingDocument:
     media_type: str
     sha256: str
     provider: str
+    #: The provider's small logo, for stampers that put it beside the mark on images (DS-28).
+    logo: Path | None = None

@@ -57,6 +57,8 @@ class ProviderInfo:
     presentation_url: str | None = None
     #: The hook spec version the plugin was written against (see :data:`liasse.hookspecs.SPEC_VERSION`).
     spec_version: str = "1.0"
+    #: ``"package:file"`` of the provider's small logo (PNG), shown beside the timestamp mark on images (DS-28).
+    logo: str | None = None
     #: ``"module:function"`` of the provider's story in ``liasse demo``, imported only by the demo:
     #: ``function(liasse, sandbox_url, user_login, workdir, echo) -> bool``.
     demo: str | None = None

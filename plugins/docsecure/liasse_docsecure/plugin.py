@@ -61,6 +61,7 @@ def liasse_provider_info() -> ProviderInfo:
         settings=DocSecureSettings,
         sandbox="liasse_docsecure.sandbox:create_sandbox",
         demo="liasse_docsecure.demo:story",
+        logo="liasse_docsecure:logo.png",
         credential_fields=(
             CredentialField("login", "E-mail du compte DocSecure", "DocSecure account e-mail"),
             CredentialField("password", "Mot de passe", "Password", secret=True),

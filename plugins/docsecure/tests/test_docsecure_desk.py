@@ -655,3 +655,25 @@ def test_ds12_campaign_of_requests_each_sent_once_and_a_refusal_kept_apart(offic
     assert [type(r).__name__ for r in results if isinstance(r, Exception)] == ["ActionNotPossible", "NotFound"]
     remote = [e for e in api(office, "GET", "/exchanges", params={"limit": 500}).json()["exchanges"] if e["kind"] == "request"]
     assert sorted(e["label"] for e in remote) == sorted(f"RIB {n}" for n in range(12))
+
+
+def test_ds28_image_marked_with_the_provider_logo_and_the_original_kept(
+    office: Liasse, desk: ExchangeDesk, martin: Recipient, tmp_path: Path
+) -> None:
+    from PIL import Image, ImageChops
+
+    photo = tmp_path / "photo_cni.png"
+    Image.new("RGB", (1200, 800), (240, 240, 240)).save(photo)
+    request = desk.request_document(PERSON, DocumentType.OTHER, "Pièce d'identité", account_number="2950")
+    martin.answer_request(photo, "image/png")
+    desk.sync()
+    result = desk.import_document(request.id, stamp=True)
+    assert result.stamped is not None and result.stamped.media_type == "image/png"
+    with Image.open(office.host.attachments.open(result.stamped.id)) as marked:
+        assert marked.size[1] > 800
+        band = marked.convert("RGB").crop((0, 0, marked.size[0], marked.size[1] - 800))
+        red, _, blue = band.split()
+        # Only the logo is blue-dominant: the band is white and the text dark grey.
+        assert ImageChops.subtract(blue, red).getextrema()[1] > 100
+    with Image.open(office.host.attachments.open(result.original.id)) as original:
+        assert original.size == (1200, 800)
