@@ -25,6 +25,7 @@ from liasse.manager import LiassePluginManager
 from liasse.records import (
     AccessReport,
     BankDetails,
+    BankWarning,
     ContactDraft,
     ContactKind,
     ContactList,
@@ -41,6 +42,7 @@ from liasse.records import (
     RegisteredLetterDraft,
     ReminderChannel,
     ReminderReceipt,
+    Severity,
     RemoteContact,
     RemoteExchange,
     ShareDraft,
@@ -358,15 +360,15 @@ def test_hook_liasse_check_bank_details() -> None:
             self.warning = warning
 
         @hookimpl
-        def liasse_check_bank_details(self, details: BankDetails, account: Account) -> list[str]:
-            return [f"{self.warning} {account.number}"]
+        def liasse_check_bank_details(self, details: BankDetails, account: Account) -> list[BankWarning]:
+            return [BankWarning(self.warning, Severity.WARNING, f"{self.warning} {account.number}", "")]
 
     pm = LiassePluginManager()
     pm.register_checked(Checker("holder"), "a")
     pm.register_checked(Checker("changed"), "b")
     account = Account("2950", "MARTIN JACQUES", AccountKind.CLIENT)
     warnings = Hooks(pm, {}).check_bank_details(BankDetails("FR76"), account, previous=[])
-    assert sorted(warnings) == ["changed 2950", "holder 2950"]
+    assert sorted((w.message("fr"), w.source) for w in warnings) == [("changed 2950", "b"), ("holder 2950", "a")]
 
 
 def test_hook_liasse_stamp_document(tmp_path: Path) -> None:

@@ -971,7 +971,12 @@ def import_command(
             )
         )
     for warning in result.warnings:
-        click.echo(_t(f"Attention : {warning}", f"Warning: {warning}"))
+        click.echo(
+            _t(
+                f"Attention ({warning.severity.value}) : {warning.message('fr')}",
+                f"Warning ({warning.severity.value}): {warning.message('en')}",
+            )
+        )
     if result.stamp_note:
         click.echo(_t(f"Horodatage : {result.stamp_note}", f"Timestamp: {result.stamp_note}"))
 

@@ -20,6 +20,7 @@ from liasse.manager import LiassePluginManager
 from liasse.records import (
     AccessReport,
     BankDetails,
+    BankWarning,
     ContactDraft,
     ContactList,
     DocumentRequestDraft,
@@ -167,12 +168,15 @@ class Hooks:
                 return attrs.evolve(details, source=name)
         return None
 
-    def check_bank_details(self, details: BankDetails, account: Account, previous: Iterable[IbanRecord]) -> list[str]:
-        """Every checker's warnings, in call order."""
+    def check_bank_details(
+        self, details: BankDetails, account: Account, previous: Iterable[IbanRecord]
+    ) -> list[BankWarning]:
+        """Every checker's warnings in call order, each tagged with its plugin in ``source``."""
         previous = tuple(previous)
-        warnings: list[str] = []
-        for result in self._pm.hook.liasse_check_bank_details(details=details, account=account, previous=previous):
-            warnings.extend(result)
+        warnings: list[BankWarning] = []
+        for name, call in self._implementations("liasse_check_bank_details"):
+            found: Iterable[BankWarning] = call(details=details, account=account, previous=previous)
+            warnings.extend(attrs.evolve(w, source=name) for w in found)
         return warnings
 
     def stamp_document(self, document: IncomingDocument, text: str, dest: Path) -> Path | None:

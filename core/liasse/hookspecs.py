@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from liasse.records import (
         AccessReport,
         BankDetails,
+        BankWarning,
         ContactDraft,
         ContactList,
         DocumentRequestDraft,
@@ -221,11 +222,14 @@ def liasse_extract_bank_details(document: IncomingDocument) -> BankDetails | Non
 
 
 @hookspec
-def liasse_check_bank_details(details: BankDetails, account: Account, previous: Iterable[IbanRecord]) -> Iterable[str]:
-    """Return warnings about bank details before the IBAN record is created (BY-02).
+def liasse_check_bank_details(
+    details: BankDetails, account: Account, previous: Iterable[IbanRecord]
+) -> Iterable[BankWarning]:
+    """Return findings about bank details before the IBAN record is created (BY-02).
 
-    Every implementation is called; their warnings are shown together. An
-    empty iterable means nothing to say.
+    Every implementation is called; their warnings are shown together, each
+    tagged with the plugin that found it. An empty iterable means nothing to
+    say. ``previous`` are the account's IBAN records, oldest first.
     """
 
 

@@ -12,7 +12,7 @@ import attrs
 from liasse_hostapi.records import AccountingDocumentKind, Attachment, BankAccount, IbanRecord, Matter, Participation
 
 from liasse.messages import Lang, default_lang
-from liasse.records import ContactKind, DocumentType
+from liasse.records import BankWarning, ContactKind, DocumentType
 from liasse.states import ExchangeKind, LabelledState, RequestState, SendState
 
 
@@ -275,7 +275,7 @@ class ImportResult:
     stamped: Attachment | None
     #: The IBAN record a RIB import created (DS-26).
     iban_record: IbanRecord | None = None
-    #: BY-02 warnings about the bank details, to show the user.
-    warnings: tuple[str, ...] = ()
+    #: BY-02 findings about the bank details, to show the user (``danger`` ones before any payment).
+    warnings: tuple[BankWarning, ...] = ()
     #: Why no mark was made although one was asked, in the user's words.
     stamp_note: str | None = None

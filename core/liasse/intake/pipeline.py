@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import attrs
 from liasse.errors import BankDetailsInvalid, BankDetailsNeeded, FileRefused, LiasseError
 from liasse.files import claimed_type, sniffed_type
-from liasse.records import BankDetails, IncomingDocument, ReceivedFile
+from liasse.records import BankDetails, BankWarning, IncomingDocument, ReceivedFile
 from liasse_hostapi.records import Attachment, IbanRecord, NewAttachment, NewIbanRecord, OwnerKind, OwnerRef
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
@@ -58,7 +58,7 @@ class IntakeResult:
     original: Attachment
     stamped: Attachment | None
     iban_record: IbanRecord | None
-    warnings: tuple[str, ...]
+    warnings: tuple[BankWarning, ...]
     stamp_note: str | None
 
 
@@ -110,7 +110,7 @@ def run_intake(host: Host, hooks: Hooks, intake: Intake) -> IntakeResult:
         logo=intake.logo,
     )
     details: BankDetails | None = None
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[BankWarning, ...] = ()
     if intake.bank_details_wanted:
         found = intake.typed_details or hooks.extract_bank_details(document)
         if found is None:
@@ -141,7 +141,7 @@ def run_intake(host: Host, hooks: Hooks, intake: Intake) -> IntakeResult:
                 attachment_ids=((stamped or original).id,),
             )
         )
-        hooks.iban_created(iban_record, warnings)
+        hooks.iban_created(iban_record, tuple(w.message() for w in warnings))
     hooks.attachment_imported(original, None)
     return IntakeResult(original=original, stamped=stamped, iban_record=iban_record, warnings=warnings, stamp_note=note)
 

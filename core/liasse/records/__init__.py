@@ -60,6 +60,8 @@ if TYPE_CHECKING:
     )
     from liasse.records.intake import (
         BankDetails as BankDetails,
+        BankWarning as BankWarning,
+        Severity as Severity,
         IncomingDocument as IncomingDocument,
     )
 
@@ -98,6 +100,8 @@ _HOMES: dict[str, str] = {
     "ShareRecipient": "share",
     "ShareDraft": "share",
     "BankDetails": "intake",
+    "BankWarning": "intake",
+    "Severity": "intake",
     "IncomingDocument": "intake",
 }
 

@@ -1,10 +1,42 @@
-"""What the intake pipeline reads from received documents."""
+"""What the intake pipeline reads from received documents, and what it finds wrong with them."""
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 
 import attrs
+
+from liasse.messages import Lang, default_lang
+
+
+class Severity(enum.Enum):
+    """How much a bank-details finding matters (BY-02)."""
+
+    #: Worth knowing; nothing to do (a BIC completed from the IBAN).
+    INFO = "info"
+    #: Check before relying on the record (a holder name that differs in form).
+    WARNING = "warning"
+    #: The host must show it and have it confirmed before the record pays anyone
+    #: (an IBAN that replaces the account's current one, someone else's name).
+    DANGER = "danger"
+
+
+@attrs.frozen
+class BankWarning:
+    """One named finding about bank details, with its severity and its sentence in both languages."""
+
+    #: A stable name hosts can key on: ``iban_changed``, ``holder_mismatch``, ``bic_country`` …
+    code: str
+    severity: Severity
+    text_fr: str
+    text_en: str
+    #: The plugin that found it; liasse fills it.
+    source: str = ""
+
+    def message(self, lang: Lang | None = None) -> str:
+        """The sentence in ``lang`` (the process default when omitted)."""
+        return self.text_en if (lang or default_lang()) == "en" else self.text_fr
 
 
 @attrs.frozen

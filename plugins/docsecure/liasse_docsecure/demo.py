@@ -90,7 +90,7 @@ def _story(liasse: Liasse, sandbox_url: str, user_login: str, workdir: Path, ech
         record = imported.iban_record
         echo(f"           fiche IBAN {record.iban} / {record.bic} - {record.holder} ({record.origin})")
     for warning in imported.warnings:
-        echo(f"           attention : {warning}")
+        echo(f"           attention ({warning.severity.value}) : {warning.message()}")
 
     echo("")
     echo("DocSecure : envoi du RIB de l'étude et de documents")
