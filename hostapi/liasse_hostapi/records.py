@@ -215,6 +215,19 @@ class NewAttachment:
 
 
 @attrs.frozen
+class IbanWarning:
+    """A finding about received bank details, kept with the IBAN record (BY-02).
+
+    ``severity`` is ``info``, ``warning`` or ``danger``; a host shows the
+    ``danger`` ones, and has them confirmed, before the record pays anyone.
+    """
+
+    code: str
+    severity: str
+    text: str
+
+
+@attrs.frozen
 class IbanRecord:
     """The host's *fiche IBAN* on an account."""
 
@@ -227,6 +240,8 @@ class IbanRecord:
     origin: str
     attachment_ids: tuple[int, ...] = ()
     created_at: dt.datetime | None = None
+    #: What liasse found about the details when the record was made from a received RIB.
+    warnings: tuple[IbanWarning, ...] = ()
 
 
 @attrs.frozen
@@ -240,6 +255,8 @@ class NewIbanRecord:
     bank: str | None
     origin: str
     attachment_ids: tuple[int, ...] = ()
+    #: BY-02 findings to keep with the record.
+    warnings: tuple[IbanWarning, ...] = ()
 
 
 @attrs.frozen

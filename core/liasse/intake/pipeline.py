@@ -22,7 +22,15 @@ import attrs
 from liasse.errors import BankDetailsInvalid, BankDetailsNeeded, FileRefused, LiasseError
 from liasse.files import claimed_type, sniffed_type
 from liasse.records import BankDetails, BankWarning, IncomingDocument, ReceivedFile
-from liasse_hostapi.records import Attachment, IbanRecord, NewAttachment, NewIbanRecord, OwnerKind, OwnerRef
+from liasse_hostapi.records import (
+    Attachment,
+    IbanRecord,
+    IbanWarning,
+    NewAttachment,
+    NewIbanRecord,
+    OwnerKind,
+    OwnerRef,
+)
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
@@ -137,8 +145,9 @@ def run_intake(host: Host, hooks: Hooks, intake: Intake) -> IntakeResult:
                 bic=details.bic,
                 holder=details.holder or host.accounts.account(intake.account_number).title,
                 bank=details.bank,
-                origin=origin,
+                origin=f"IBAN transmis via {intake.provider_title}",
                 attachment_ids=((stamped or original).id,),
+                warnings=tuple(IbanWarning(w.code, w.severity.value, w.message()) for w in warnings),
             )
         )
         hooks.iban_created(iban_record, tuple(w.message() for w in warnings))

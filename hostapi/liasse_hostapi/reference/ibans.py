@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from liasse_hostapi.errors import UnknownIbanRecord
-from liasse_hostapi.records import IbanRecord, NewIbanRecord
+from liasse_hostapi.records import IbanRecord, IbanWarning, NewIbanRecord
 from liasse_hostapi.reference import schema
 from liasse_hostapi.reference.accounts import ensure_account
 from liasse_hostapi.reference.attachments import load_attachment
@@ -49,6 +49,16 @@ def insert_iban_record(conn: Connection, new: NewIbanRecord) -> IbanRecord:
     for attachment_id in dict.fromkeys(new.attachment_ids):
         conn.execute(
             sa.insert(schema.iban_record_attachments).values(iban_record_id=record_id, attachment_id=attachment_id)
+        )
+    for position, warning in enumerate(new.warnings):
+        conn.execute(
+            sa.insert(schema.iban_record_warnings).values(
+                iban_record_id=record_id,
+                position=position,
+                code=warning.code,
+                severity=warning.severity,
+                text=warning.text,
+            )
         )
     return load_iban_record(conn, record_id)
 
@@ -103,4 +113,12 @@ def _iban_record(conn: Connection, row: sa.Row) -> IbanRecord:
         origin=row.origin,
         attachment_ids=tuple(attachment_ids),
         created_at=row.created_at,
+        warnings=tuple(
+            IbanWarning(code=w.code, severity=w.severity, text=w.text)
+            for w in conn.execute(
+                sa.select(schema.iban_record_warnings)
+                .where(schema.iban_record_warnings.c.iban_record_id == row.id)
+                .order_by(schema.iban_record_warnings.c.position)
+            )
+        ),
     )

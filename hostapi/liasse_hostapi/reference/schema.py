@@ -184,6 +184,17 @@ iban_records = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
 
+#: BY-02 findings kept with an IBAN record made from a received RIB.
+iban_record_warnings = sa.Table(
+    "iban_record_warnings",
+    metadata,
+    sa.Column("iban_record_id", sa.ForeignKey("iban_records.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+)
+
 iban_record_attachments = sa.Table(
     "iban_record_attachments",
     metadata,

@@ -483,6 +483,7 @@ def test_ds26_import_rib_makes_original_stamped_copy_and_iban_record(
     assert result.iban_record is not None
     assert result.iban_record.iban == MARTIN_IBAN.replace(" ", "") and result.iban_record.bic == MARTIN_BIC
     assert result.iban_record.attachment_ids == (result.stamped.id,)
+    assert result.iban_record.origin == "IBAN transmis via DocSecure"
     assert desk.counter("2950").count == 0
 
 
