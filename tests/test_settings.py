@@ -118,3 +118,13 @@ def test_office_keys_refused_points_at_the_settings_not_the_login() -> None:
     assert isinstance(error, AccessDenied)
     assert "[providers.esign]" in error.message("fr") and "liasse.toml" in error.message("en")
     assert "mot de passe" not in error.message("fr")
+
+
+def test_by03_intake_section_names_the_time_stamping_authority(tmp_path: Path) -> None:
+    path = tmp_path / "liasse.toml"
+    path.write_text('[intake]\ntsa_url = "https://tsa.example/tsr"\ntsa_ca_file = "secrets/tsa-ca.pem"\n', encoding="utf-8")
+    intake = load_settings(path).intake
+    assert (intake.tsa_url, intake.tsa_ca_file) == ("https://tsa.example/tsr", "secrets/tsa-ca.pem")
+    path.write_text('[intake]\ntsa_ulr = "https://tsa.example/tsr"\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="Vouliez-vous dire « tsa_url »"):
+        load_settings(path)

@@ -76,6 +76,16 @@ class PluginSelection:
 
 
 @attrs.frozen
+class IntakeSettings:
+    """``[intake]``: how received files are proven (BY-03)."""
+
+    #: The RFC 3161 time-stamping authority's URL; None: no token is asked.
+    tsa_url: str | None = None
+    #: The TSA's CA certificate (PEM), relative to liasse.toml, for ``liasse verify``.
+    tsa_ca_file: str | None = None
+
+
+@attrs.frozen
 class Settings:
     """A parsed ``liasse.toml``; provider tables are checked once plugins are known."""
 
@@ -85,6 +95,7 @@ class Settings:
     key_file: str | None = None
     plugins: PluginSelection = attrs.field(factory=PluginSelection)
     providers: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
+    intake: IntakeSettings = attrs.field(factory=IntakeSettings)
 
     @property
     def base_dir(self) -> Path:
@@ -150,6 +161,7 @@ _TOP_KEYS: dict[str, tuple[str, ...]] = {
     "store": ("url",),
     "security": ("key_file",),
     "plugins": ("enabled", "disabled", "safe_mode"),
+    "intake": ("tsa_url", "tsa_ca_file"),
     "providers": (),
 }
 
@@ -208,7 +220,15 @@ def load_settings(path: Path | None) -> Settings:
             safe_mode=bool(plugins.get("safe_mode", False)),
         ),
         providers=providers,
+        intake=IntakeSettings(
+            tsa_url=_optional_str(label, "[intake] tsa_url", data.get("intake", {}).get("tsa_url")),
+            tsa_ca_file=_optional_str(label, "[intake] tsa_ca_file", data.get("intake", {}).get("tsa_ca_file")),
+        ),
     )
+
+
+def _optional_str(label: str, key: str, value: Any) -> str | None:
+    return None if value is None else _str(label, key, value)
 
 
 def settings_path_from_env() -> Path | None:
