@@ -109,3 +109,13 @@ def test_refusal_mapper_words_the_providers_4xx(running: RunningSandbox) -> None
     requests.post(f"{running.url}/_sandbox/faults", json={"kind": "status", "status": 429, "path": "/api"}, timeout=5)
     with pytest.raises(ProviderUnavailable):
         HttpClient("Toy", running.url).request("GET", "/api/file", refuse=refuse)
+
+
+def test_fw04_a_stopped_sandbox_runs_its_cleanups() -> None:
+    from liasse.sandbox import Sandbox, serve
+
+    sandbox = Sandbox("demo", "Demo")
+    ran: list[str] = []
+    sandbox.cleanups.append(lambda: ran.append("files removed"))
+    serve(sandbox).stop()
+    assert ran == ["files removed"]

@@ -54,6 +54,8 @@ class Sandbox:
         self.app: Flask = Flask(f"liasse-sandbox-{name}")
         #: Filled by :func:`liasse.sandbox.server.serve` once the port is known.
         self.base_url = ""
+        #: Called when the served sandbox stops: a provider removes the files it stored.
+        self.cleanups: list[Callable[[], None]] = []
 
         @self.app.get("/_sandbox/outbox")
         def _outbox() -> Any:

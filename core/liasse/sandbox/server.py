@@ -38,6 +38,8 @@ class RunningSandbox:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+        for cleanup in self.sandbox.cleanups:
+            cleanup()
 
     def __enter__(self) -> RunningSandbox:
         return self

@@ -537,6 +537,7 @@ def create_sandbox(max_file_size: int | None = None) -> Sandbox:
     sandbox = Sandbox("docsecure", "DocSecure")
     state = DocSecureState(max_file_size or DEFAULT_MAX_FILE_SIZE)
     sandbox.app.config["docsecure_state"] = state
+    sandbox.cleanups.append(lambda: shutil.rmtree(state.files, ignore_errors=True))
     state.add_account(DEMO_LOGIN, DEMO_PASSWORD, DEMO_COMPANY)
     sandbox.user_account = DemoAccount(DEMO_LOGIN, DEMO_PASSWORD, "compte de l'étude / the office's account")
     state.add_contact(
