@@ -79,9 +79,10 @@ class Liasse:
             disabled=selection.disabled,
             safe_mode=selection.safe_mode if safe_mode is None else safe_mode,
         )
-        from liasse.intake import builtin
+        from liasse.intake import builtin, checks
 
         pm.register_checked(builtin, builtin.PLUGIN_NAME)
+        pm.register_checked(checks, "liasse.checks")
         known = {r.name for r in records}
         for listed in (selection.enabled or ()) + selection.disabled + tuple(settings.providers):
             if listed not in known:

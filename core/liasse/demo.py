@@ -54,6 +54,13 @@ def write_office(workdir: Path, running: dict[str, RunningSandbox]) -> Path:
         'key_file = "secrets/liasse.key"',
         "",
     ]
+    if running:
+        # BY-03: the sandboxes' time-stamping authority proves each received file.
+        from liasse.sandbox.tsa import TimeStampAuthority
+
+        first = running[sorted(running)[0]]
+        (secrets / "tsa-ca.pem").write_bytes(TimeStampAuthority.shared().ca_certificate_pem)
+        lines += ["[intake]", f'tsa_url = "{first.url}/tsa"', 'tsa_ca_file = "secrets/tsa-ca.pem"', ""]
     for name, server in sorted(running.items()):
         lines += [f"[providers.{name}]", f'base_url = "{server.url}{server.sandbox.api_root}"']
         for key, value in sorted(server.sandbox.demo_secrets.items()):

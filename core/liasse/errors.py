@@ -269,3 +269,30 @@ class StampRefused(LiasseError):
 
     fr = "Impossible d'apposer la mention d'horodatage sur « {file_name} » : {reason_fr}. Le document original est conservé tel quel."
     en = "Cannot put the timestamp mark on '{file_name}': {reason_en}. The original document is kept as it is."
+
+
+class BankDetailsConflict(LiasseError):
+    """The copies of a RIB on one page, or its IBAN and its French RIB line, give different accounts (BY-06)."""
+
+    fr = (
+        "Le RIB porte des coordonnées bancaires qui ne concordent pas ({where_fr}) : {first} et {second}. "
+        "Aucune n'a été retenue : vérifiez le document auprès du contact puis saisissez l'IBAN ; le document reçu est conservé."
+    )
+    en = (
+        "The RIB carries bank details that do not agree ({where_en}): {first} and {second}. "
+        "Neither was kept: check the document with the contact, then type the IBAN; the received document is kept."
+    )
+
+
+class HostileDocument(LiasseError):
+    """A received document liasse will not open or pass on as it is; the original is kept untouched."""
+
+    fr = "Le document « {file_name} » n'est pas ouvert : {reason_fr}. L'original est conservé tel quel, sans être ouvert ; {fix_fr}"
+    en = "The document '{file_name}' is not opened: {reason_en}. The original is kept as it is, unopened; {fix_en}"
+
+
+class TimestampRefused(LiasseError):
+    """The TSA answered, but gave no usable token; the received document is kept all the same."""
+
+    fr = "L'autorité d'horodatage {tsa} n'a pas délivré de jeton : {reason_fr}. Le document reçu est conservé ; la preuve de réception pourra être redemandée."
+    en = "The time-stamping authority {tsa} issued no token: {reason_en}. The received document is kept; the proof of receipt can be asked for again."

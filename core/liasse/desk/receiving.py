@@ -75,6 +75,8 @@ class ReceivingMixin(TrackingMixin):
                 bank_details_wanted=is_rib,
                 typed_details=bank_details,
                 logo=self.logo(),
+                quarantine=self.liasse.files_dir / self.provider / "quarantine" / str(exchange_id),
+                tsa_url=self.liasse.settings.intake.tsa_url,
             ),
         )
         with self.liasse.store.session() as session:
@@ -95,6 +97,9 @@ class ReceivingMixin(TrackingMixin):
             iban_record=result.iban_record,
             warnings=result.warnings,
             stamp_note=result.stamp_note,
+            active_content_note=result.active_content_note,
+            proof=result.proof,
+            proof_note=result.proof_note,
         )
 
     def attestation(self, exchange_id: int) -> Attachment:

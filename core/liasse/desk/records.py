@@ -279,3 +279,9 @@ class ImportResult:
     warnings: tuple[BankWarning, ...] = ()
     #: Why no mark was made although one was asked, in the user's words.
     stamp_note: str | None = None
+    #: Active content removed from a received PDF before the host got it, and where the original is kept.
+    active_content_note: str | None = None
+    #: BY-03: the time-stamp token over the original, an attachment ``<file>.tsr`` beside it.
+    proof: Attachment | None = None
+    #: Why no token was obtained although a TSA is set.
+    proof_note: str | None = None

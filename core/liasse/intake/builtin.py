@@ -30,14 +30,16 @@ def liasse_stamp_document(document: IncomingDocument, text: str, dest: Path) -> 
 
 @hookimpl(trylast=True)
 def liasse_extract_bank_details(document: IncomingDocument) -> BankDetails | None:
-    """DS-26: the IBAN and BIC printed in a PDF's text; None for images and unreadable PDFs.
+    """DS-26, BY-06: the bank details of a RIB: a PDF's text, else OCR of its images; photos and scans by OCR.
 
-    Only a candidate that schwifty validates is returned, so a number that
-    merely looks like an IBAN is never proposed. Scans without text need an
-    OCR plugin, which runs before this one.
+    Only an IBAN that schwifty validates (French RIB key included) is
+    returned, so a number that merely looks like one is never proposed; None
+    for other types and unreadable files (the reason is logged). Copies of the
+    RIB that disagree raise :class:`~liasse.intake.reading.BankDetailsConflict`.
+    Without tesseract installed, images give None.
     """
-    from liasse.intake.reading import bank_details_in_pdf
+    from liasse.intake.reading import IMAGE_TYPES, bank_details_in_file
 
-    if document.media_type != "application/pdf":
+    if document.media_type != "application/pdf" and document.media_type not in IMAGE_TYPES:
         return None
-    return bank_details_in_pdf(document.path)
+    return bank_details_in_file(document.path, document.media_type)

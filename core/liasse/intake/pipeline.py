@@ -15,12 +15,13 @@ takes it from there, the same way for every provider.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
-from liasse.errors import BankDetailsInvalid, BankDetailsNeeded, FileRefused, LiasseError
-from liasse.files import claimed_type, sniffed_type
+from liasse.errors import BankDetailsInvalid, BankDetailsNeeded, LiasseError
+from liasse.intake.hostile import PdfReport, check_received_file, inspect_pdf, strip_active_content
 from liasse.records import BankDetails, BankWarning, IncomingDocument, ReceivedFile
 from liasse_hostapi.records import (
     Attachment,
@@ -57,6 +58,10 @@ class Intake:
     typed_details: BankDetails | None = None
     #: The provider's logo, beside the mark on images (DS-28).
     logo: Path | None = None
+    #: Where a received PDF with active content is kept as it came, while the host gets it cleaned.
+    quarantine: Path | None = None
+    #: The RFC 3161 time-stamping authority asked for a token over the stored original (BY-03).
+    tsa_url: str | None = None
 
 
 @attrs.frozen
@@ -68,6 +73,12 @@ class IntakeResult:
     iban_record: IbanRecord | None
     warnings: tuple[BankWarning, ...]
     stamp_note: str | None
+    #: What active content was removed before the host got the file, and where the original is kept.
+    active_content_note: str | None = None
+    #: The time-stamp token over the original, stored as ``<file>.tsr`` beside it (BY-03).
+    proof: Attachment | None = None
+    #: Why there is no token although a TSA is set (it was unreachable or refused): ask again later.
+    proof_note: str | None = None
 
 
 def checked_bank_details(details: BankDetails) -> BankDetails:
@@ -98,19 +109,15 @@ def checked_bank_details(details: BankDetails) -> BankDetails:
 def run_intake(host: Host, hooks: Hooks, intake: Intake) -> IntakeResult:
     """Take a received file into the host, in the order the module docstring gives."""
     received = intake.received
-    actual = sniffed_type(received.path)
-    claimed = claimed_type(received.file_name)
-    if actual is None or actual != claimed:
-        raise FileRefused(
-            file_name=received.file_name,
-            title=intake.provider_title,
-            reason_fr=f"son contenu ({actual or 'inconnu'}) ne correspond pas à son nom ({claimed})",
-            reason_en=f"its content ({actual or 'unknown'}) does not match its name ({claimed})",
-            fix_fr="Il n'a pas été importé. Demandez au contact de déposer le document dans son vrai format.",
-            fix_en="It was not imported. Ask the contact to upload the document in its real format.",
-        )
+    # Size, programs, content against name: before anything parses the file.
+    actual = check_received_file(received.path, received.file_name)
+    source, active_note = received.path, None
+    if actual == "application/pdf":
+        report = inspect_pdf(received.path)  # decompression bombs stop here
+        if report.active:
+            source, active_note = _without_active_content(received.path, report, intake.quarantine)
     document = IncomingDocument(
-        path=received.path,
+        path=source,
         file_name=received.file_name,
         media_type=actual,
         sha256=received.sha256,
@@ -130,8 +137,9 @@ def run_intake(host: Host, hooks: Hooks, intake: Intake) -> IntakeResult:
     owner = OwnerRef(OwnerKind.ACCOUNT, intake.account_number)
     original = host.attachments.add(
         NewAttachment(owner=owner, file_name=received.file_name, title=intake.title, media_type=actual, origin=origin),
-        received.path,
+        source,
     )
+    proof, proof_note = _prove(host, intake, original, source) if intake.tsa_url else (None, None)
     stamped: Attachment | None = None
     note: str | None = None
     if intake.stamp_text is not None:
@@ -152,7 +160,70 @@ def run_intake(host: Host, hooks: Hooks, intake: Intake) -> IntakeResult:
         )
         hooks.iban_created(iban_record, tuple(w.message() for w in warnings))
     hooks.attachment_imported(original, None)
-    return IntakeResult(original=original, stamped=stamped, iban_record=iban_record, warnings=warnings, stamp_note=note)
+    return IntakeResult(
+        original=original,
+        stamped=stamped,
+        iban_record=iban_record,
+        warnings=warnings,
+        stamp_note=note,
+        active_content_note=active_note,
+        proof=proof,
+        proof_note=proof_note,
+    )
+
+
+def _prove(host: Host, intake: Intake, original: Attachment, stored: Path) -> tuple[Attachment | None, str | None]:
+    """BY-03: a TSA token over the stored original's SHA-256, kept as ``<file>.tsr`` beside it.
+
+    A TSA that is down or refuses never stops the receipt: the document is
+    kept and the note says the proof can be asked for again.
+    """
+    from liasse.http import HttpClient
+    from liasse.intake.proof import request_token
+
+    assert intake.tsa_url is not None
+    client = HttpClient("TSA", intake.tsa_url)
+    try:
+        token = request_token(client, intake.tsa_url, original.sha256)
+    except LiasseError as exc:
+        return None, exc.message()
+    finally:
+        client.close()
+    token_path = stored.with_name(f"{stored.name}.tsr")
+    token_path.write_bytes(token)
+    proof = host.attachments.add(
+        NewAttachment(
+            owner=original.owner,
+            file_name=f"{original.file_name}.tsr",
+            title=f"{intake.title} (jeton d'horodatage)",
+            media_type="application/timestamp-reply",
+            origin=original.origin,
+            original_id=original.id,
+        ),
+        token_path,
+    )
+    return proof, None
+
+
+def _without_active_content(path: Path, report: PdfReport, quarantine: Path | None) -> tuple[Path, str]:
+    """The PDF without scripts, actions and embedded files; the received one kept apart, as it came."""
+    clean = strip_active_content(path, path.with_name(f"{path.stem}-sans-contenu-actif.pdf"))
+    kept = path
+    if quarantine is not None:
+        quarantine.mkdir(parents=True, exist_ok=True)
+        kept = Path(shutil.copy2(path, quarantine / path.name))
+    found = ", ".join(
+        word
+        for word, present in (
+            ("JavaScript", report.javascript),
+            ("action à l'ouverture", report.open_action),
+            ("lancement de programme", bool(report.launch_actions)),
+            (f"{report.embedded_files} fichier(s) joint(s)", bool(report.embedded_files)),
+            ("formulaire XFA", report.xfa),
+        )
+        if present
+    )
+    return clean, f"Contenu actif retiré avant l'import ({found}) ; le document reçu est conservé tel quel dans {kept}."
 
 
 def _stamp(

@@ -56,6 +56,10 @@ class Sandbox:
         self.base_url = ""
         #: Called when the served sandbox stops: a provider removes the files it stored.
         self.cleanups: list[Callable[[], None]] = []
+        # Every sandbox carries an RFC 3161 time-stamping authority at /tsa (BY-03), one CA per process.
+        from liasse.sandbox.tsa import mount_tsa
+
+        mount_tsa(self)
 
         @self.app.get("/_sandbox/outbox")
         def _outbox() -> Any:

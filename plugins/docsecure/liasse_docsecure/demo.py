@@ -89,6 +89,8 @@ def _story(liasse: Liasse, sandbox_url: str, user_login: str, workdir: Path, ech
     if imported.iban_record is not None:
         record = imported.iban_record
         echo(f"           fiche IBAN {record.iban} / {record.bic} - {record.holder} ({record.origin})")
+    if imported.proof is not None:
+        echo(f"           preuve de réception : jeton d'horodatage RFC 3161 « {imported.proof.file_name} » (liasse verify)")
     for warning in imported.warnings:
         echo(f"           attention ({warning.severity.value}) : {warning.message()}")
 

@@ -678,3 +678,55 @@ def test_ds28_image_marked_with_the_provider_logo_and_the_original_kept(
         assert ImageChops.subtract(blue, red).getextrema()[1] > 100
     with Image.open(office.host.attachments.open(result.original.id)) as original:
         assert original.size == (1200, 800)
+
+
+def test_by02_a_rib_changing_the_accounts_iban_is_a_danger_kept_with_the_record(
+    desk: ExchangeDesk, martin: Recipient, rib_file: Path
+) -> None:
+    from liasse.records import Severity
+
+    result = desk.import_document(rib_received(desk, martin, rib_file))
+    changed = [w for w in result.warnings if w.code == "iban_changed"]
+    assert changed and changed[0].severity is Severity.DANGER and changed[0].source == "liasse.checks"
+    assert "avant tout paiement" in changed[0].message("fr")
+    assert result.iban_record is not None
+    assert ("iban_changed", "danger") in {(w.code, w.severity) for w in result.iban_record.warnings}
+
+
+def test_hostile_received_pdf_with_javascript_reaches_the_host_cleaned_and_the_original_is_kept(
+    office: Liasse, desk: ExchangeDesk, martin: Recipient, pdf_file: Callable[[str], Path], tmp_path: Path
+) -> None:
+    from pypdf import PdfWriter
+    from pypdf.actions import JavaScript
+
+    writer = PdfWriter(clone_from=PdfReader(pdf_file("attestation.pdf")))
+    writer.add_open_action(JavaScript("app.alert('hello');"))
+    scripted = tmp_path / "attestation_script.pdf"
+    writer.write(scripted)
+    request = desk.request_document(PERSON, DocumentType.OTHER, "Attestation employeur", account_number="2950")
+    martin.answer_request(scripted)
+    desk.sync()
+    result = desk.import_document(request.id)
+    assert result.active_content_note is not None and "JavaScript" in result.active_content_note
+    stored = PdfReader(office.host.attachments.open(result.original.id))
+    assert "/JavaScript" not in str(stored.trailer["/Root"].get("/Names", {}))
+    kept = Path(result.active_content_note.rsplit(" dans ", 1)[1].rstrip("."))
+    assert kept.read_bytes() == scripted.read_bytes()
+
+
+def test_by03_each_import_is_proven_by_a_time_stamp_token_liasse_verify_accepts(
+    office: Liasse, desk: ExchangeDesk, martin: Recipient, rib_file: Path, tmp_path: Path
+) -> None:
+    from liasse.intake.proof import verify
+
+    result = desk.import_document(rib_received(desk, martin, rib_file))
+    assert result.proof is not None and result.proof_note is None
+    assert (result.proof.file_name, result.proof.original_id) == ("RIB_MARTIN.pdf.tsr", result.original.id)
+    stored, token = tmp_path / "RIB_MARTIN.pdf", tmp_path / "RIB_MARTIN.pdf.tsr"
+    stored.write_bytes(office.host.attachments.open(result.original.id).read())
+    token.write_bytes(office.host.attachments.open(result.proof.id).read())
+    ca = (office.settings.base_dir / str(office.settings.intake.tsa_ca_file)).read_bytes()
+    verdict = verify(stored, token.read_bytes(), trust=ca)
+    assert verdict.ok, verdict.message("fr")
+    stored.write_bytes(stored.read_bytes() + b"%")
+    assert not verify(stored, token.read_bytes(), trust=ca).ok
