@@ -43,3 +43,9 @@ def test_upload_benchmark_reports_its_targets() -> None:
     assert re.search(r"^8 MiB send, peak RSS growth: \d+\.\d MiB \(target ≤ 32 MiB\) (OK|BELOW)$", out, re.MULTILINE), out
     assert re.search(r"^8 MiB send vs curl -F: ratio \d+\.\d\d× \(target ≥ 0\.8×\) (OK|BELOW)$", out, re.MULTILINE), out
     assert re.search(r"^8 MiB send vs curl -T: ratio \d+\.\d\d×", out, re.MULTILINE), out
+
+
+def test_intake_benchmark_reports_its_targets() -> None:
+    out = run("intake_stamp.py", "--rounds", "1", "--pages", "5")
+    assert re.search(r"^mark a 5-page PDF vs pypdf merge: ratio \d+\.\d\d× \(target ≤ 1×\) (OK|BELOW)$", out, re.MULTILINE), out
+    assert re.search(r"^import a one-page RIB: \d+ ms, .*\(target ≤ 150 ms\) (OK|BELOW)$", out, re.MULTILINE), out
