@@ -260,8 +260,8 @@ class BankDetailsInvalid(LiasseError):
 class BankDetailsNeeded(LiasseError):
     """A received RIB whose bank details could not be read: the user types them (DS-26)."""
 
-    fr = "L'IBAN du RIB « {file_name} » n'a pas pu être lu automatiquement. Ouvrez le document, puis importez-le en saisissant l'IBAN (et le BIC) ; le document reçu est conservé."
-    en = "The IBAN of the RIB '{file_name}' could not be read automatically. Open the document, then import it typing the IBAN (and BIC); the received document is kept."
+    fr = "L'IBAN du RIB « {file_name} » n'a pas pu être lu automatiquement ({reason_fr}). Ouvrez le document, puis importez-le en saisissant l'IBAN (et le BIC) ; le document reçu est conservé."
+    en = "The IBAN of the RIB '{file_name}' could not be read automatically ({reason_en}). Open the document, then import it typing the IBAN (and BIC); the received document is kept."
 
 
 class StampRefused(LiasseError):

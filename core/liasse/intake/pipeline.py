@@ -129,7 +129,15 @@ def run_intake(host: Host, hooks: Hooks, intake: Intake) -> IntakeResult:
     if intake.bank_details_wanted:
         found = intake.typed_details or hooks.extract_bank_details(document)
         if found is None:
-            raise BankDetailsNeeded(file_name=received.file_name)
+            # The host shows an empty IBAN form with the reason: read again only to say why.
+            from liasse.intake.reading import read_rib
+
+            reading = read_rib(source, actual)
+            raise BankDetailsNeeded(
+                file_name=received.file_name,
+                reason_fr=reading.reason_fr or "aucun IBAN valide trouvé",
+                reason_en=reading.reason_en or "no valid IBAN found",
+            )
         details = checked_bank_details(found)
         account = host.accounts.account(intake.account_number)
         warnings = tuple(hooks.check_bank_details(details, account, host.ibans.list(intake.account_number)))

@@ -493,8 +493,9 @@ def test_ds26_unreadable_rib_asks_for_the_iban_and_keeps_the_exchange(
     request_id = rib_received(desk, martin, pdf_file("scan_sans_texte.pdf"))
     from liasse.errors import BankDetailsInvalid, BankDetailsNeeded
 
-    with pytest.raises(BankDetailsNeeded):
+    with pytest.raises(BankDetailsNeeded) as needed:
         desk.import_document(request_id)
+    assert "n'a pas pu être lu automatiquement (" in str(needed.value)
     assert desk.exchange(request_id).state is RequestState.TO_IMPORT
     with pytest.raises(BankDetailsInvalid, match="IBAN"):
         desk.import_document(request_id, bank_details=BankDetails(iban="FR19 3000 4000 0312 3456 7890 199"))
