@@ -190,12 +190,16 @@ def stamp_pdf(src: Path, dest: Path, text: str) -> Path:
             reader = PdfReader(src, strict=False)
             if reader.is_encrypted:
                 raise _refused(src, "le PDF est chiffré", "the PDF is encrypted")
-            count = len(reader.pages)
+            # The declared count first (walking the page tree twice costs a tenth of the mark),
+            # then the real one once the writer has walked it: a lying /Count does not pass.
+            if _declared_pages(reader) > MAX_PAGES:
+                raise _refused(src, f"le PDF a plus de {MAX_PAGES} pages", f"the PDF has more than {MAX_PAGES} pages")
+            writer = PdfWriter(clone_from=reader)
+            count = len(writer.pages)
             if count == 0:
                 raise _refused(src, "le PDF n'a aucune page", "the PDF has no page")
             if count > MAX_PAGES:
                 raise _refused(src, f"le PDF a plus de {MAX_PAGES} pages", f"the PDF has more than {MAX_PAGES} pages")
-            writer = PdfWriter(clone_from=reader)
             _add_band(writer.pages[0], text, src)
             buffer = io.BytesIO()
             writer.write(buffer)
@@ -217,6 +221,15 @@ def stamp_pdf(src: Path, dest: Path, text: str) -> Path:
     # Written outside the try: a full disk is not a damaged PDF, and must not be told as one.
     _write_atomically(dest, buffer.getvalue())
     return dest
+
+
+def _declared_pages(reader: Any) -> int:
+    """The page count the PDF's page tree declares (0 when it declares none or nonsense)."""
+    try:
+        count = reader.trailer["/Root"]["/Pages"].get("/Count", 0)
+        return int(count) if isinstance(count, int) else 0
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return 0
 
 
 def is_signed_pdf(path: Path) -> bool:
