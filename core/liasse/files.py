@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import os
+import tempfile
 from pathlib import Path
 
 import filetype
@@ -121,3 +123,22 @@ def _mb(size: int) -> str:
         if size < scale * 1024 or unit == "Go":
             return f"{size / scale:.1f} {unit}".replace(".", ",")
     raise AssertionError("unreachable")
+
+
+def write_atomically(dest: Path, data: bytes) -> None:
+    """Write ``data`` beside ``dest``, flush it to disk, then rename it over ``dest``.
+
+    No reader ever sees a half-written file, and a crash leaves either the
+    old file or the new one.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(name, dest)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise

@@ -14,9 +14,7 @@ refused, the caller keeps it, with a sentence (:class:`HostileDocument`).
 from __future__ import annotations
 
 import logging
-import os
 import struct
-import tempfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from liasse.errors import HostileDocument
-from liasse.files import claimed_type, sniffed_type
+from liasse.files import claimed_type, sniffed_type, write_atomically
 
 if TYPE_CHECKING:
     from pypdf import Configuration, PdfReader, PdfWriter
@@ -176,7 +174,7 @@ def strip_active_content(src: Path, dest: Path) -> Path:
             fix_en="ask the client for an unprotected version of the document.",
         )
     data = _guarded(src, _stripped)
-    _write_atomically(dest, data)
+    write_atomically(dest, data)
     try:
         left = inspect_pdf(dest)
     except HostileDocument:
@@ -470,18 +468,3 @@ def _hostile(
     fix_en: str = "ask the client to send the document again in its real format.",
 ) -> HostileDocument:
     return HostileDocument(file_name=file_name, reason_fr=reason_fr, reason_en=reason_en, fix_fr=fix_fr, fix_en=fix_en)
-
-
-def _write_atomically(dest: Path, data: bytes) -> None:
-    """Write beside ``dest`` then rename: no half-written copy is ever seen."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(name, dest)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise

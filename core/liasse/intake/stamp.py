@@ -21,7 +21,6 @@ import io
 import logging
 import os
 import struct
-import tempfile
 import unicodedata
 import zlib
 from collections.abc import Mapping
@@ -30,7 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from liasse.errors import StampRefused
-from liasse.files import sniffed_type
+from liasse.files import sniffed_type, write_atomically
 from liasse.messages import Lang
 
 if TYPE_CHECKING:
@@ -219,7 +218,7 @@ def stamp_pdf(src: Path, dest: Path, text: str) -> Path:
             f"unreadable or damaged PDF ({type(exc).__name__})",
         ) from None
     # Written outside the try: a full disk is not a damaged PDF, and must not be told as one.
-    _write_atomically(dest, buffer.getvalue())
+    write_atomically(dest, buffer.getvalue())
     return dest
 
 
@@ -540,7 +539,7 @@ def stamp_image(src: Path, dest: Path, text: str, logo: Path | None = None) -> P
             f"image illisible ou endommagée ({type(exc).__name__})",
             f"unreadable or damaged image ({type(exc).__name__})",
         ) from None
-    _write_atomically(dest, buffer.getvalue())
+    write_atomically(dest, buffer.getvalue())
     return dest
 
 
@@ -760,18 +759,3 @@ def _refuse_same_path(src: Path, dest: Path) -> None:
     same = os.path.samefile(src, dest) if src.exists() and dest.exists() else src.resolve() == dest.resolve()
     if same:
         raise ValueError(f"the marked copy must not overwrite its original: {src}")
-
-
-def _write_atomically(dest: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``dest``, then rename it: no half-written copy is ever seen."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(name, dest)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
