@@ -57,12 +57,6 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Office]:
             yield Office(liasse, workdir / "liasse.toml", running["docsecure"].url, files)
 
 
-@pytest.fixture(autouse=True)
-def _french(monkeypatch: pytest.MonkeyPatch) -> None:
-    """French sentences, whatever an earlier test left in the environment (``--lang`` sets LIASSE_LANG)."""
-    monkeypatch.delenv("LIASSE_LANG", raising=False)
-
-
 def liasse(office: Office, *args: str, user: str = "FICH", input: str | None = None) -> Result:
     """``liasse --config … docsecure --user USER ARGS``."""
     return CliRunner().invoke(

@@ -24,8 +24,15 @@ CHUNK = 1024 * 1024
 #: Types whose content has no signature to check (plain text): the name decides.
 _UNSIGNED_TYPES = frozenset({"text/plain", "text/csv"})
 #: Types that are executable code whatever their name says.
-_EXECUTABLE_TYPES = frozenset(
-    {"application/x-executable", "application/x-msdownload", "application/x-mach-binary", "application/x-elf"}
+EXECUTABLE_TYPES = frozenset(
+    {
+        "application/x-executable",
+        "application/x-msdownload",
+        "application/x-mach-binary",
+        "application/x-elf",
+        "application/x-sharedlib",
+        "application/vnd.microsoft.portable-executable",
+    }
 )
 #: A docx is a zip: filetype names the container when the zip's first entry does not show the kind.
 _CONTAINERS = {
@@ -88,7 +95,7 @@ def _problem(path: Path, name: str, limits: ProviderLimits) -> tuple[str, str, s
     if size == 0:
         return "il est vide", "it is empty", "Choisissez le bon fichier.", "Choose the right file."
     claimed, actual = claimed_type(name), sniffed_type(path)
-    if actual in _EXECUTABLE_TYPES or not _content_matches(claimed, actual):
+    if actual in EXECUTABLE_TYPES or not _content_matches(claimed, actual):
         return (
             f"son contenu ({actual or 'inconnu'}) ne correspond pas à son nom ({claimed})",
             f"its content ({actual or 'unknown'}) does not match its name ({claimed})",

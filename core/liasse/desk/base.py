@@ -77,10 +77,11 @@ class DeskBase:
             return None
         return path if path.is_file() else None
 
-    def work_dir(self, *parts: str) -> Path:
-        """A directory of liasse's own files (downloads, spooled sends), created if needed."""
+    def work_dir(self, *parts: str, create: bool = True) -> Path:
+        """A directory of liasse's own files (downloads, spooled sends, quarantine), created unless told not to."""
         path = self.liasse.files_dir.joinpath(self.provider, *parts)
-        path.mkdir(parents=True, exist_ok=True)
+        if create:
+            path.mkdir(parents=True, exist_ok=True)
         return path
 
     # --- rows ------------------------------------------------------------------

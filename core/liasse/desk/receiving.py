@@ -75,7 +75,8 @@ class ReceivingMixin(TrackingMixin):
                 bank_details_wanted=is_rib,
                 typed_details=bank_details,
                 logo=self.logo(),
-                quarantine=self.liasse.files_dir / self.provider / "quarantine" / str(exchange_id),
+                # Created by the pipeline only when a PDF has active content to set apart.
+                quarantine=self.work_dir("quarantine", str(exchange_id), create=False),
                 tsa_url=self.liasse.settings.intake.tsa_url,
             ),
         )

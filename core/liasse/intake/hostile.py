@@ -14,8 +14,6 @@ refused, the caller keeps it, with a sentence (:class:`HostileDocument`).
 from __future__ import annotations
 
 import logging
-import struct
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,19 +21,16 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from liasse.errors import HostileDocument
-from liasse.files import claimed_type, sniffed_type, write_atomically
+from liasse.files import EXECUTABLE_TYPES, claimed_type, sniffed_type, write_atomically
+from liasse.intake.pdf_limits import MAX_PAGES, MAX_STREAM_BYTES, PDF_ERRORS, pdf_caps
 
 if TYPE_CHECKING:
-    from pypdf import Configuration, PdfReader, PdfWriter
+    from pypdf import PdfReader, PdfWriter
 
 log = logging.getLogger(__name__)
 
 #: No received file above this size is read at all (checked on the file's size, before opening it).
 MAX_FILE_BYTES = 100 * 1024 * 1024
-#: A PDF with more pages than this is refused (same cap as the stamper's).
-MAX_PAGES = 2_000
-#: No single PDF stream is inflated beyond this (pypdf's own default is 75 MB).
-MAX_STREAM_BYTES = 64 * 1024 * 1024
 #: All streams of one PDF together: many streams just under the cap are a bomb too.
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
 #: A PDF with more indirect objects than this is refused (a real RIB has a few hundred).
@@ -43,11 +38,6 @@ MAX_OBJECTS = 500_000
 #: How deep nested direct objects are followed: a hostile file can nest arrays without end.
 MAX_DEPTH = 64
 
-#: Types that are programs whatever their name says.
-EXECUTABLE_TYPES = frozenset(
-    {"application/x-executable", "application/x-msdownload", "application/x-mach-binary", "application/x-elf",
-     "application/x-sharedlib", "application/vnd.microsoft.portable-executable"}
-)
 #: Actions that run code, start programs, open or send files: stripped wherever they hang.
 DANGEROUS_ACTIONS = frozenset(
     {"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/Rendition", "/RichMediaExecute", "/GoToE", "/GoToR"}
@@ -55,19 +45,6 @@ DANGEROUS_ACTIONS = frozenset(
 #: Annotations that carry a file or play media: removed from pages.
 ACTIVE_ANNOTATIONS = frozenset({"/FileAttachment", "/Screen", "/Movie", "/Sound", "/RichMedia", "/3D"})
 
-#: What pypdf and damaged PDFs throw besides pypdf's own errors (see liasse.intake.stamp).
-_PDF_ERRORS: tuple[type[BaseException], ...] = (
-    ValueError,
-    KeyError,
-    TypeError,
-    AttributeError,
-    IndexError,
-    AssertionError,
-    RecursionError,
-    OSError,
-    zlib.error,
-    struct.error,
-)
 
 
 @attrs.frozen
@@ -250,7 +227,7 @@ def _inflated_size(stream: Any, path: Path) -> int:
     """
     from pypdf.errors import LimitReachedError, PyPdfError
 
-    damaged: tuple[type[BaseException], ...] = (PyPdfError, NotImplementedError, *_PDF_ERRORS)
+    damaged: tuple[type[BaseException], ...] = (PyPdfError, NotImplementedError, *PDF_ERRORS)
     try:
         return len(stream.get_data())
     except LimitReachedError:
@@ -410,9 +387,9 @@ def _guarded(path: Path, work: Any) -> Any:
     from pypdf import PdfReader, apply_configuration
     from pypdf.errors import DependencyError, LimitReachedError, PyPdfError
 
-    errors: tuple[type[BaseException], ...] = (PyPdfError, DependencyError, *_PDF_ERRORS)
+    errors: tuple[type[BaseException], ...] = (PyPdfError, DependencyError, *PDF_ERRORS)
     try:
-        with apply_configuration(_pdf_caps()):
+        with apply_configuration(pdf_caps(MAX_STREAM_BYTES)):
             reader = PdfReader(path, strict=False)
             return work(reader, path)
     except HostileDocument:
@@ -426,18 +403,6 @@ def _guarded(path: Path, work: Any) -> Any:
             f"PDF illisible ou endommagé ({type(exc).__name__})",
             f"unreadable or damaged PDF ({type(exc).__name__})",
         ) from None
-
-
-def _pdf_caps() -> Configuration:
-    """pypdf's limits for this call only (a context variable, as in :mod:`liasse.intake.stamp`)."""
-    from pypdf import get_configuration
-
-    return get_configuration().with_overwrites(
-        zlib_maximum_output_length=MAX_STREAM_BYTES,
-        lzw_maximum_output_length=MAX_STREAM_BYTES,
-        run_length_maximum_output_length=MAX_STREAM_BYTES,
-        maximum_declared_stream_length=MAX_STREAM_BYTES,
-    )
 
 
 def _resolved(value: Any) -> Any:

@@ -20,9 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
-from liasse.errors import BankDetailsInvalid, BankDetailsNeeded, LiasseError
-from liasse.intake.hostile import PdfReport, check_received_file, inspect_pdf, strip_active_content
-from liasse.records import BankDetails, BankWarning, IncomingDocument, ReceivedFile
 from liasse_hostapi.records import (
     Attachment,
     IbanRecord,
@@ -35,9 +32,19 @@ from liasse_hostapi.records import (
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
+from liasse.errors import BankDetailsInvalid, BankDetailsNeeded, LiasseError
+from liasse.intake.hostile import (
+    PdfReport,
+    check_received_file,
+    inspect_pdf,
+    strip_active_content,
+)
+from liasse.records import BankDetails, BankWarning, IncomingDocument, ReceivedFile
+
 if TYPE_CHECKING:
-    from liasse.facade import Hooks
     from liasse_hostapi.protocols import Host
+
+    from liasse.facade import Hooks
 
 
 @attrs.frozen

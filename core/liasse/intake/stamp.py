@@ -22,7 +22,6 @@ import logging
 import os
 import struct
 import unicodedata
-import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -30,11 +29,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from liasse.errors import StampRefused
 from liasse.files import sniffed_type, write_atomically
+from liasse.intake.pdf_limits import MAX_PAGES, MAX_STREAM_BYTES, PDF_ERRORS, pdf_caps
 from liasse.messages import Lang
 
 if TYPE_CHECKING:
     from PIL import Image, ImageFont
-    from pypdf import Configuration, PageObject
+    from pypdf import PageObject
     from pypdf.generic import DictionaryObject
 
 log = logging.getLogger(__name__)
@@ -47,10 +47,6 @@ PDF_BAND = 28.0
 #: The mark's size on a PDF; shrunk down to PDF_MIN_FONT_SIZE on a page too narrow for it.
 PDF_FONT_SIZE = 11.0
 PDF_MIN_FONT_SIZE = 5.0
-#: A PDF with more pages than this (or a TIFF with more frames) is not marked; the original is kept.
-MAX_PAGES = 2_000
-#: No PDF stream is inflated beyond this while marking (pypdf's own default is 75 MB).
-MAX_STREAM_BYTES = 64 * 1024 * 1024
 #: Images above this many pixels are refused before decoding: a 20 MB PNG can unpack to gigabytes.
 MAX_PIXELS = 80_000_000
 #: The image band's minimum height; it grows with the width so the mark stays readable on big scans.
@@ -89,20 +85,6 @@ _DARK: dict[str, Any] = {"1": 0, "L": 20, "RGB": (20, 20, 20), "RGBA": (20, 20, 
 #: Colour families, to keep an ICC profile only on pixels of the kind it describes.
 _FAMILY = {"1": "grey", "L": "grey", "LA": "grey", "La": "grey", "I": "grey", "I;16": "grey", "F": "grey", "CMYK": "cmyk"}
 
-#: What pypdf and the PDFs it reads throw besides its own errors: a damaged file surfaces as
-#: any of these, deep inside the parser, and must end as a refusal, not as a crash of the import.
-_PDF_ERRORS: tuple[type[BaseException], ...] = (
-    ValueError,
-    KeyError,
-    TypeError,
-    AttributeError,
-    IndexError,
-    AssertionError,
-    RecursionError,
-    OSError,
-    zlib.error,
-    struct.error,
-)
 #: The same for Pillow (it raises SyntaxError and EOFError on some corrupt headers).
 _IMAGE_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
@@ -183,9 +165,9 @@ def stamp_pdf(src: Path, dest: Path, text: str) -> Path:
     from pypdf.errors import LimitReachedError, PyPdfError
 
     _refuse_same_path(src, dest)
-    pdf_errors: tuple[type[BaseException], ...] = (PyPdfError, *_PDF_ERRORS)
+    pdf_errors: tuple[type[BaseException], ...] = (PyPdfError, *PDF_ERRORS)
     try:
-        with apply_configuration(_pdf_caps()):
+        with apply_configuration(pdf_caps(MAX_STREAM_BYTES)):
             reader = PdfReader(src, strict=False)
             if reader.is_encrypted:
                 raise _refused(src, "le PDF est chiffré", "the PDF is encrypted")
@@ -244,9 +226,9 @@ def is_signed_pdf(path: Path) -> bool:
     from pypdf.errors import DependencyError, PyPdfError
 
     # DependencyError: an encryption whose algorithm needs a library that is not installed.
-    pdf_errors: tuple[type[BaseException], ...] = (PyPdfError, DependencyError, *_PDF_ERRORS)
+    pdf_errors: tuple[type[BaseException], ...] = (PyPdfError, DependencyError, *PDF_ERRORS)
     try:
-        with apply_configuration(_pdf_caps()):
+        with apply_configuration(pdf_caps(MAX_STREAM_BYTES)):
             reader = PdfReader(path, strict=False)
             # Signed PDFs are often encrypted with an empty user password (permissions only).
             if reader.is_encrypted and not reader.decrypt(""):
@@ -273,22 +255,6 @@ def is_signed_pdf(path: Path) -> bool:
     except pdf_errors:
         log.info("cannot tell whether %s is signed", path, exc_info=True)
     return False
-
-
-def _pdf_caps() -> Configuration:
-    """pypdf's limits, tighter than its defaults (75 MB per filter), for PDFs liasse did not make.
-
-    Applied through a context variable for the call only: other pypdf users
-    in the process (and other threads) keep their own settings.
-    """
-    from pypdf import get_configuration
-
-    return get_configuration().with_overwrites(
-        zlib_maximum_output_length=MAX_STREAM_BYTES,
-        lzw_maximum_output_length=MAX_STREAM_BYTES,
-        run_length_maximum_output_length=MAX_STREAM_BYTES,
-        maximum_declared_stream_length=MAX_STREAM_BYTES,
-    )
 
 
 def _add_band(page: PageObject, text: str, src: Path) -> None:

@@ -8,13 +8,74 @@ sandbox's real pages and its outbox; nothing reaches into its state.
 
 from __future__ import annotations
 
+import io
 import re
+import uuid
 from pathlib import Path
+from typing import BinaryIO
 
 import requests
 
 CODE = re.compile(r"\b(\d{6})\b")
 LINK = re.compile(r"https?://\S+/r/[\w-]+")
+
+
+class FormFile(io.RawIOBase):
+    """A ``multipart/form-data`` body holding one file, read in chunks as it is sent.
+
+    ``requests``' ``files=`` builds the whole body in memory (about twice the
+    file); a browser streams it, and so does this: requests sends a readable
+    object with a ``len`` chunk by chunk, with its Content-Length.
+    """
+
+    def __init__(self, field: str, file_name: str, stream: BinaryIO, size: int, media_type: str) -> None:
+        super().__init__()
+        boundary = uuid.uuid4().hex
+        quoted = file_name.replace("\\", "_").replace('"', "_")
+        head = (
+            f"--{boundary}\r\n"
+            f'Content-Disposition: form-data; name="{field}"; filename="{quoted}"\r\n'
+            f"Content-Type: {media_type}\r\n\r\n"
+        ).encode()
+        tail = f"\r\n--{boundary}--\r\n".encode()
+        self.content_type = f"multipart/form-data; boundary={boundary}"
+        self.len = len(head) + size + len(tail)
+        self._parts: list[BinaryIO] = [io.BytesIO(head), stream, io.BytesIO(tail)]
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes of the body (all that is left when negative)."""
+        chunks: list[bytes] = []
+        while self._parts and (size < 0 or size > 0):
+            chunk = self._parts[0].read(size if size >= 0 else -1)
+            if not chunk:
+                self._parts.pop(0)
+                continue
+            chunks.append(chunk)
+            if size >= 0:
+                size -= len(chunk)
+        return b"".join(chunks)
+
+
+def post_file(
+    session: requests.Session,
+    url: str,
+    field: str,
+    content: Path | bytes,
+    media_type: str,
+    *,
+    file_name: str | None = None,
+    timeout: float = 10.0,
+) -> requests.Response:
+    """POST one file as a browser form does, streamed (``content``: a path, or bytes in tests)."""
+    if isinstance(content, Path):
+        with content.open("rb") as stream:
+            body = FormFile(field, file_name or content.name, stream, content.stat().st_size, media_type)
+            return session.post(url, data=body, headers={"Content-Type": body.content_type}, timeout=timeout)
+    body = FormFile(field, file_name or "document", io.BytesIO(content), len(content), media_type)
+    return session.post(url, data=body, headers={"Content-Type": body.content_type}, timeout=timeout)
 
 
 class RecipientError(AssertionError):
@@ -62,11 +123,8 @@ class Recipient:
         return self.session.post(link, data={"code": code or self.latest_code()}, timeout=self.timeout)
 
     def upload(self, link: str, path: Path, media_type: str = "application/pdf") -> requests.Response:
-        """Upload the requested document (the page's form field ``document``)."""
-        with path.open("rb") as stream:
-            return self.session.post(
-                f"{link}/upload", files={"document": (path.name, stream, media_type)}, timeout=self.timeout
-            )
+        """Upload the requested document (the page's form field ``document``), streamed from disk."""
+        return post_file(self.session, f"{link}/upload", "document", path, media_type, timeout=self.timeout)
 
     def download(self, link: str, dest: Path) -> Path:
         """Download what was sent (one PDF, or a zip) into ``dest``."""

@@ -1120,6 +1120,11 @@ def create_sandbox(max_file_size: int | None = None) -> Sandbox:
         response.set_cookie(SESSION_COOKIE, cookie, path=f"/r/{token}", httponly=True, samesite="Lax")
         return response
 
+    def code_required(token: str) -> Response:
+        """The upload and download pages answer this until the code was typed in this browser."""
+        link = f"<p><a href='/r/{token}'>Recevoir un code</a></p>"
+        return page("Code requis", paragraph("Saisissez d'abord le code reçu.") + link, 403)
+
     def refused_page(title: str, exc: Refusal) -> Response:
         return page(title, paragraph(exc.message), exc.status)
 
@@ -1130,7 +1135,7 @@ def create_sandbox(max_file_size: int | None = None) -> Sandbox:
             return unknown_link()
         exchange, _ = found
         if not verified(token):
-            return page("Code requis", paragraph("Saisissez d'abord le code reçu.") + f"<p><a href='/r/{token}'>Recevoir un code</a></p>", 403)
+            return code_required(token)
         if exchange.kind != "request":
             return page("Dépôt impossible", paragraph("Ce lien ne demande pas de document."), 404)
         if exchange.received is not None:
@@ -1170,7 +1175,7 @@ def create_sandbox(max_file_size: int | None = None) -> Sandbox:
             return unknown_link()
         exchange, _ = found
         if not verified(token):
-            return page("Code requis", paragraph("Saisissez d'abord le code reçu.") + f"<p><a href='/r/{token}'>Recevoir un code</a></p>", 403)
+            return code_required(token)
         if exchange.kind != "send":
             return page("Téléchargement impossible", paragraph("Ce lien ne donne pas de document."), 404)
         made = bundle(exchange)

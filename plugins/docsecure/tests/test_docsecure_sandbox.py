@@ -24,11 +24,24 @@ from pypdf import PdfReader
 
 from liasse.sandbox import RunningSandbox, serve
 
+from liasse_docsecure.recipient import post_file
 from liasse_docsecure.sandbox import DEMO_LOGIN, DEMO_PASSWORD, create_sandbox, remove_files
 
 AUTH = (DEMO_LOGIN, DEMO_PASSWORD)
-MARTIN = {"type": "person", "first_name": "Jacques", "last_name": "MARTIN", "email": "jacques.martin@free.fr", "mobile": "+33654559987"}
-FONCIA = {"type": "organisation", "first_name": "Anne", "last_name": "BLANC", "email": "agence@foncia.fr", "establishment": "FONCIA"}
+MARTIN = {
+    "type": "person",
+    "first_name": "Jacques",
+    "last_name": "MARTIN",
+    "email": "jacques.martin@free.fr",
+    "mobile": "+33654559987",
+}
+FONCIA = {
+    "type": "organisation",
+    "first_name": "Anne",
+    "last_name": "BLANC",
+    "email": "agence@foncia.fr",
+    "establishment": "FONCIA",
+}
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 
@@ -42,7 +55,9 @@ def running() -> Iterator[RunningSandbox]:
 # --- helpers ---------------------------------------------------------------------------
 
 
-def call(server: RunningSandbox, method: str, path: str, auth: tuple[str, str] = AUTH, **kwargs: Any) -> requests.Response:
+def call(
+    server: RunningSandbox, method: str, path: str, auth: tuple[str, str] = AUTH, **kwargs: Any
+) -> requests.Response:
     return requests.request(method, f"{server.url}/api/v1{path}", auth=auth, timeout=10, **kwargs)
 
 
@@ -79,7 +94,9 @@ def latest_code(server: RunningSandbox, to: str, channel: str = "sms") -> str:
     return str(codes[0])
 
 
-def verified_browser(server: RunningSandbox, email: str = MARTIN["email"], mobile: str = MARTIN["mobile"]) -> tuple[requests.Session, str]:
+def verified_browser(
+    server: RunningSandbox, email: str = MARTIN["email"], mobile: str = MARTIN["mobile"]
+) -> tuple[requests.Session, str]:
     """The contact opens the newest link and types the code received: the page then takes the upload or gives the download."""
     link = link_of(server, email)
     browser = requests.Session()
@@ -99,17 +116,26 @@ def pdf_bytes(*lines: str) -> bytes:
 
 
 def declared(name: str, content: bytes, media_type: str) -> dict[str, Any]:
-    return {"file_name": name, "media_type": media_type, "size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
+    return {
+        "file_name": name,
+        "media_type": media_type,
+        "size": len(content),
+        "sha256": hashlib.sha256(content).hexdigest(),
+    }
 
 
 def sent(server: RunningSandbox, contact_id: str, name: str, parts: list[tuple[str, bytes, str]]) -> dict[str, Any]:
     """A send opened, its files PUT, submitted."""
-    opened = call(server, "POST", "/sends", json={"contact_id": contact_id, "name": name, "files": [declared(*p) for p in parts]})
+    opened = call(
+        server, "POST", "/sends", json={"contact_id": contact_id, "name": name, "files": [declared(*p) for p in parts]}
+    )
     assert opened.status_code == 201, opened.text
     body = opened.json()
     assert body["state"] == "draft"
     for n, (_, content, media_type) in enumerate(parts):
-        put = requests.put(body["files"][n]["upload_url"], data=content, headers={"Content-Type": media_type}, auth=AUTH, timeout=10)
+        put = requests.put(
+            body["files"][n]["upload_url"], data=content, headers={"Content-Type": media_type}, auth=AUTH, timeout=10
+        )
         assert put.status_code == 204, put.text
     submitted = call(server, "POST", f"/sends/{body['id']}/submit")
     assert submitted.status_code == 200, submitted.text
@@ -136,9 +162,14 @@ def test_account_names_the_office_and_its_limits(running: RunningSandbox) -> Non
     body = call(running, "GET", "/account").json()
     assert (body["email"], body["company"]) == (DEMO_LOGIN, "Groupe FICHORGA")
     assert body["limits"]["max_file_size"] == 20 * 1024 * 1024
-    assert {"application/pdf", "image/jpeg", "image/png", "image/tiff", "text/plain"} <= set(body["limits"]["media_types"])
+    assert {"application/pdf", "image/jpeg", "image/png", "image/tiff", "text/plain"} <= set(
+        body["limits"]["media_types"]
+    )
     control(running, "limits", {"max_file_size": 1000, "media_types": ["application/pdf"]})
-    assert call(running, "GET", "/account").json()["limits"] == {"max_file_size": 1000, "media_types": ["application/pdf"]}
+    assert call(running, "GET", "/account").json()["limits"] == {
+        "max_file_size": 1000,
+        "media_types": ["application/pdf"],
+    }
     with serve(create_sandbox(max_file_size=1234)) as other:
         assert call(other, "GET", "/account").json()["limits"]["max_file_size"] == 1234
         remove_files(other.sandbox)
@@ -146,19 +177,41 @@ def test_account_names_the_office_and_its_limits(running: RunningSandbox) -> Non
 
 def test_accounts_never_see_each_other(running: RunningSandbox) -> None:
     other = ("autre@etude.fr", "pw")
-    assert control(running, "accounts", {"email": other[0], "password": other[1], "company": "Étude Autre"}).status_code == 201
+    assert (
+        control(running, "accounts", {"email": other[0], "password": other[1], "company": "Étude Autre"}).status_code
+        == 201
+    )
     mine = contact(running)
     exchange = ask(running, mine["id"])
     assert call(running, "GET", f"/contacts/{mine['id']}", auth=other).status_code == 404
     assert call(running, "GET", f"/exchanges/{exchange['id']}", auth=other).json()["error"] == "not_found"
     assert call(running, "GET", "/contacts", auth=other).json()["contacts"] == []
     assert call(running, "GET", "/exchanges", auth=other).json()["exchanges"] == []
-    refused = call(running, "POST", "/requests", auth=other, json={"contact_id": mine["id"], "document_type": "rib", "label": "RIB"})
+    refused = call(
+        running,
+        "POST",
+        "/requests",
+        auth=other,
+        json={"contact_id": mine["id"], "document_type": "rib", "label": "RIB"},
+    )
     assert refused.status_code == 404
     # The same idempotency key in two accounts is two keys.
     theirs = contact(running, {**MARTIN, "email": "autre.client@free.fr"}, auth=other)
-    first = call(running, "POST", "/requests", json={"contact_id": mine["id"], "document_type": "other", "label": "A"}, headers={"Idempotency-Key": "same"})
-    second = call(running, "POST", "/requests", auth=other, json={"contact_id": theirs["id"], "document_type": "other", "label": "B"}, headers={"Idempotency-Key": "same"})
+    first = call(
+        running,
+        "POST",
+        "/requests",
+        json={"contact_id": mine["id"], "document_type": "other", "label": "A"},
+        headers={"Idempotency-Key": "same"},
+    )
+    second = call(
+        running,
+        "POST",
+        "/requests",
+        auth=other,
+        json={"contact_id": theirs["id"], "document_type": "other", "label": "B"},
+        headers={"Idempotency-Key": "same"},
+    )
     assert (first.status_code, second.status_code) == (201, 201) and first.json()["id"] != second.json()["id"]
 
 
@@ -170,7 +223,14 @@ def test_ds03_person_needs_names_email_and_an_e164_mobile(running: RunningSandbo
     assert {k: created[k] for k in MARTIN} == MARTIN
     assert created["establishment"] is None and created["archived"] is False and created["external_ref"] is None
     assert ISO.match(created["created_at"])
-    for field, value in (("first_name", ""), ("last_name", None), ("email", "pas-une-adresse"), ("mobile", "06 54 55 99 87"), ("mobile", "0654559987"), ("mobile", None)):
+    for field, value in (
+        ("first_name", ""),
+        ("last_name", None),
+        ("email", "pas-une-adresse"),
+        ("mobile", "06 54 55 99 87"),
+        ("mobile", "0654559987"),
+        ("mobile", None),
+    ):
         bad = call(running, "POST", "/contacts", json={**MARTIN, field: value})
         assert (bad.status_code, bad.json()["error"], bad.json()["field"]) == (422, "invalid", field), (field, value)
         assert bad.json()["message"]
@@ -187,7 +247,11 @@ def test_ds04_organisation_needs_an_establishment_and_no_mobile(running: Running
 def test_ds07_patch_ds09_archive_ds11_unarchive_ds08_delete(running: RunningSandbox) -> None:
     created = contact(running, {**MARTIN, "external_ref": "2950"})
     patched = call(running, "PATCH", f"/contacts/{created['id']}", json={"email": "j.martin@orange.fr"}).json()
-    assert (patched["email"], patched["mobile"], patched["external_ref"]) == ("j.martin@orange.fr", MARTIN["mobile"], "2950")
+    assert (patched["email"], patched["mobile"], patched["external_ref"]) == (
+        "j.martin@orange.fr",
+        MARTIN["mobile"],
+        "2950",
+    )
     assert call(running, "PATCH", f"/contacts/{created['id']}", json={"mobile": "06"}).json()["field"] == "mobile"
     assert call(running, "POST", f"/contacts/{created['id']}/archive").json()["archived"] is True
     active = [c["id"] for c in call(running, "GET", "/contacts").json()["contacts"]]
@@ -215,7 +279,9 @@ def test_ds31_contacts_created_on_the_site_are_unlinked_until_patched(running: R
     assert made.status_code == 201 and made.json()["external_ref"] is None
     linked = call(running, "PATCH", f"/contacts/{made.json()['id']}", json={"external_ref": "461"}).json()
     assert linked["external_ref"] == "461"
-    assert [c["id"] for c in call(running, "GET", "/contacts", params={"linked": "true"}).json()["contacts"]] == [made.json()["id"]]
+    assert [c["id"] for c in call(running, "GET", "/contacts", params={"linked": "true"}).json()["contacts"]] == [
+        made.json()["id"]
+    ]
     assert control(running, "site-contacts", {"account": "inconnu@x.fr", **FONCIA}).status_code == 404
 
 
@@ -237,10 +303,22 @@ def test_idempotency_key_replays_without_doing_it_twice(running: RunningSandbox)
     assert elsewhere.json()["error"] == "idempotency_key_reused"
     # A raw upload is keyed on the bytes streamed.
     content = pdf_bytes("Compromis")
-    send = call(running, "POST", "/sends", json={"contact_id": created["id"], "name": "x", "files": [declared("a.pdf", content, "application/pdf")]}).json()
+    send = call(
+        running,
+        "POST",
+        "/sends",
+        json={"contact_id": created["id"], "name": "x", "files": [declared("a.pdf", content, "application/pdf")]},
+    ).json()
     for _ in range(2):
-        assert call(running, "PUT", f"/sends/{send['id']}/files/0", data=content, headers={"Idempotency-Key": "up-1"}).status_code == 204
-    submit = [call(running, "POST", f"/sends/{send['id']}/submit", headers={"Idempotency-Key": "sub-1"}) for _ in range(2)]
+        assert (
+            call(
+                running, "PUT", f"/sends/{send['id']}/files/0", data=content, headers={"Idempotency-Key": "up-1"}
+            ).status_code
+            == 204
+        )
+    submit = [
+        call(running, "POST", f"/sends/{send['id']}/submit", headers={"Idempotency-Key": "sub-1"}) for _ in range(2)
+    ]
     assert [s.json()["state"] for s in submit] == ["sent", "sent"]
     assert len(outbox(running, MARTIN["email"], "email")) == 2
 
@@ -258,12 +336,35 @@ def test_ds20_feed_pages_with_a_cursor(running: RunningSandbox) -> None:
     assert unchanged["exchanges"] == [] and unchanged["cursor"] == rest["cursor"] and unchanged["has_more"] is False
     # A change (a reminder, a draft send) comes after the cursor, with every README field.
     call(running, "POST", f"/exchanges/{ids[1]}/reminders", json={"channel": "mail"})
-    call(running, "POST", "/sends", json={"contact_id": created["id"], "name": "Brouillon", "files": [declared("a.pdf", b"%PDF-1.4", "application/pdf")]})
+    call(
+        running,
+        "POST",
+        "/sends",
+        json={
+            "contact_id": created["id"],
+            "name": "Brouillon",
+            "files": [declared("a.pdf", b"%PDF-1.4", "application/pdf")],
+        },
+    )
     changed = call(running, "GET", "/exchanges", params={"cursor": rest["cursor"]}).json()["exchanges"]
     assert (changed[0]["id"], changed[0]["state"]) == (ids[1], "reminded") and changed[1]["state"] == "draft"
     assert set(changed[0]) >= {
-        "id", "kind", "document_type", "label", "contact_id", "state", "created_at", "reminded_at", "reminder_count",
-        "received_at", "downloaded_at", "file_name", "file_size", "files", "updated_at", "seq",
+        "id",
+        "kind",
+        "document_type",
+        "label",
+        "contact_id",
+        "state",
+        "created_at",
+        "reminded_at",
+        "reminder_count",
+        "received_at",
+        "downloaded_at",
+        "file_name",
+        "file_size",
+        "files",
+        "updated_at",
+        "seq",
     }
     assert ISO.match(changed[0]["updated_at"]) and ISO.match(changed[0]["reminded_at"])
     assert call(running, "GET", "/exchanges", params={"cursor": "abc"}).json()["field"] == "cursor"
@@ -283,13 +384,15 @@ def test_ds12_recipient_enters_sms_code_and_uploads_rib(running: RunningSandbox)
     assert link.startswith(f"{running.url}/r/")
     browser = requests.Session()
     opened = browser.get(link, timeout=10)
-    assert opened.status_code == 200 and "code à 6 chiffres reçu par SMS" in opened.text and "name='code'" in opened.text
+    assert (
+        opened.status_code == 200 and "code à 6 chiffres reçu par SMS" in opened.text and "name='code'" in opened.text
+    )
     browser.get(link, timeout=10)  # reopening does not send another code
     assert len(outbox(running, MARTIN["mobile"], "sms")) == 1
     form = browser.post(link, data={"code": latest_code(running, MARTIN["mobile"])}, timeout=10)
     assert form.status_code == 200 and "multipart/form-data" in form.text and "name='document'" in form.text
     rib = pdf_bytes("RIB de M. Jacques MARTIN")
-    uploaded = browser.post(f"{link}/upload", files={"document": ("RIB_MARTIN.pdf", rib, "application/pdf")}, timeout=10)
+    uploaded = post_file(browser, f"{link}/upload", "document", rib, "application/pdf", file_name="RIB_MARTIN.pdf")
     assert uploaded.status_code == 201 and "RIB_MARTIN.pdf" in uploaded.text
     after = call(running, "GET", f"/exchanges/{exchange['id']}").json()
     assert (after["state"], after["file_name"], after["file_size"]) == ("received", "RIB_MARTIN.pdf", len(rib))
@@ -299,7 +402,7 @@ def test_ds12_recipient_enters_sms_code_and_uploads_rib(running: RunningSandbox)
     assert "RIB_MARTIN.pdf" in document.headers["Content-Disposition"]
     assert document.headers["X-DocSecure-Received-At"] == after["received_at"]
     # One upload per request.
-    again = browser.post(f"{link}/upload", files={"document": ("autre.pdf", rib, "application/pdf")}, timeout=10)
+    again = post_file(browser, f"{link}/upload", "document", rib, "application/pdf", file_name="autre.pdf")
     assert again.status_code == 409
 
 
@@ -312,7 +415,9 @@ def test_ds12_no_document_before_the_upload(running: RunningSandbox) -> None:
 def test_ds12_upload_needs_the_code_in_this_browser(running: RunningSandbox) -> None:
     ask(running, contact(running)["id"])
     _, link = verified_browser(running)
-    stranger = requests.post(f"{link}/upload", files={"document": ("rib.pdf", pdf_bytes("x"), "application/pdf")}, timeout=10)
+    stranger = post_file(
+        requests.Session(), f"{link}/upload", "document", pdf_bytes("x"), "application/pdf", file_name="rib.pdf"
+    )
     assert stranger.status_code == 403
     assert requests.get(f"{running.url}/r/pas-un-lien", timeout=10).status_code == 404
 
@@ -363,9 +468,11 @@ def test_ds34_disguised_executable_refused(running: RunningSandbox) -> None:
     exchange = ask(running, contact(running)["id"])
     browser, link = verified_browser(running)
     executable = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
-    refused = browser.post(f"{link}/upload", files={"document": ("rib.pdf", executable, "application/pdf")}, timeout=10)
+    refused = post_file(browser, f"{link}/upload", "document", executable, "application/pdf", file_name="rib.pdf")
     assert refused.status_code == 415 and "ne correspond pas" in refused.text and "rib.pdf" in refused.text
-    not_a_type = browser.post(f"{link}/upload", files={"document": ("outil.exe", executable, "application/octet-stream")}, timeout=10)
+    not_a_type = post_file(
+        browser, f"{link}/upload", "document", executable, "application/octet-stream", file_name="outil.exe"
+    )
     assert not_a_type.status_code == 415
     assert call(running, "GET", f"/exchanges/{exchange['id']}").json()["state"] == "sent"
 
@@ -375,9 +482,9 @@ def test_ds34_recipient_upload_over_the_limit_refused(running: RunningSandbox) -
     exchange = ask(running, contact(running)["id"])
     browser, link = verified_browser(running)
     big = b"%PDF-1.4\n" + b"0" * 5000
-    refused = browser.post(f"{link}/upload", files={"document": ("gros.pdf", big, "application/pdf")}, timeout=10)
+    refused = post_file(browser, f"{link}/upload", "document", big, "application/pdf", file_name="gros.pdf")
     assert refused.status_code == 413 and "2000 octets" in refused.text
-    huge = browser.post(f"{link}/upload", files={"document": ("énorme.pdf", big * 100, "application/pdf")}, timeout=10)
+    huge = post_file(browser, f"{link}/upload", "document", big * 100, "application/pdf", file_name="énorme.pdf")
     assert huge.status_code == 413
     assert call(running, "GET", f"/exchanges/{exchange['id']}").json()["state"] == "sent"
 
@@ -390,13 +497,25 @@ def test_ds34_send_checks_declared_size_type_and_hash(running: RunningSandbox) -
     created = contact(running)
     big = {"file_name": "gros.pdf", "media_type": "application/pdf", "size": 3001, "sha256": "0" * 64}
     refused = call(running, "POST", "/sends", json={"contact_id": created["id"], "name": "x", "files": [big]})
-    assert (refused.status_code, refused.json()["error"], refused.json()["file_name"]) == (413, "file_too_large", "gros.pdf")
+    assert (refused.status_code, refused.json()["error"], refused.json()["file_name"]) == (
+        413,
+        "file_too_large",
+        "gros.pdf",
+    )
     assert "gros.pdf" in refused.json()["message"] and "3000 octets" in refused.json()["message"]
     exe = {**big, "file_name": "outil.exe", "media_type": "application/x-msdownload", "size": 10}
     refused = call(running, "POST", "/sends", json={"contact_id": created["id"], "name": "x", "files": [exe]})
-    assert (refused.status_code, refused.json()["error"]) == (415, "unsupported_media_type") and "outil.exe" in refused.json()["message"]
+    assert (refused.status_code, refused.json()["error"]) == (
+        415,
+        "unsupported_media_type",
+    ) and "outil.exe" in refused.json()["message"]
     content = pdf_bytes("Acte")
-    send = call(running, "POST", "/sends", json={"contact_id": created["id"], "name": "x", "files": [declared("a.pdf", content, "application/pdf")]}).json()
+    send = call(
+        running,
+        "POST",
+        "/sends",
+        json={"contact_id": created["id"], "name": "x", "files": [declared("a.pdf", content, "application/pdf")]},
+    ).json()
     incomplete = call(running, "POST", f"/sends/{send['id']}/submit")
     assert (incomplete.status_code, incomplete.json()["error"]) == (409, "incomplete_send")
     assert link_of_none(running)
@@ -406,12 +525,27 @@ def test_ds34_send_checks_declared_size_type_and_hash(running: RunningSandbox) -
     assert (wrong_size.status_code, wrong_size.json()["field"]) == (422, "size")
     over = call(running, "PUT", f"/sends/{send['id']}/files/0", data=b"%PDF-" + b"0" * 200_000)
     assert (over.status_code, over.json()["error"]) == (413, "file_too_large")
-    form_over = call(running, "POST", f"/sends/{send['id']}/files/0", files={"file": ("a.pdf", b"%PDF-" + b"0" * 200_000, "application/pdf")})
+    form_over = call(
+        running,
+        "POST",
+        f"/sends/{send['id']}/files/0",
+        files={"file": ("a.pdf", b"%PDF-" + b"0" * 200_000, "application/pdf")},
+    )
     assert (form_over.status_code, form_over.json()["error"]) == (413, "file_too_large")
     disguised = call(running, "PUT", f"/sends/{send['id']}/files/0", data=b"MZ" + content[2:])
     assert (disguised.status_code, disguised.json()["error"]) == (415, "unsupported_media_type")
-    assert call(running, "POST", f"/sends/{send['id']}/files/0", files={"file": ("a.pdf", content, "application/pdf")}).status_code == 204
-    assert call(running, "PUT", f"/sends/{send['id']}/files/0", data=content, headers={"Content-Type": "application/pdf"}).status_code == 204
+    assert (
+        call(
+            running, "POST", f"/sends/{send['id']}/files/0", files={"file": ("a.pdf", content, "application/pdf")}
+        ).status_code
+        == 204
+    )
+    assert (
+        call(
+            running, "PUT", f"/sends/{send['id']}/files/0", data=content, headers={"Content-Type": "application/pdf"}
+        ).status_code
+        == 204
+    )
     assert call(running, "POST", f"/sends/{send['id']}/submit").json()["state"] == "sent"
     assert call(running, "PUT", f"/sends/{send['id']}/files/0", data=content).status_code == 409
 
@@ -423,7 +557,10 @@ def link_of_none(server: RunningSandbox) -> bool:
 
 def test_ds17_send_of_pdfs_downloads_as_one_pdf(running: RunningSandbox) -> None:
     created = contact(running)
-    parts = [("Compromis.pdf", pdf_bytes("Compromis p1", "Compromis p2"), "application/pdf"), ("Facture.pdf", pdf_bytes("Facture"), "application/pdf")]
+    parts = [
+        ("Compromis.pdf", pdf_bytes("Compromis p1", "Compromis p2"), "application/pdf"),
+        ("Facture.pdf", pdf_bytes("Facture"), "application/pdf"),
+    ]
     send = sent(running, created["id"], "Documents / vente MARTIN", parts)
     assert (send["state"], send["file_size"]) == ("sent", sum(len(p[1]) for p in parts))
     mail = outbox(running, MARTIN["email"], "email")[-1]
@@ -441,7 +578,10 @@ def test_ds17_send_of_pdfs_downloads_as_one_pdf(running: RunningSandbox) -> None
 
 def test_ds17_mixed_send_downloads_as_zip(running: RunningSandbox) -> None:
     created = contact(running)
-    parts = [("Compromis.pdf", pdf_bytes("Compromis"), "application/pdf"), ("note.txt", "Note à lire.\n".encode(), "text/plain")]
+    parts = [
+        ("Compromis.pdf", pdf_bytes("Compromis"), "application/pdf"),
+        ("note.txt", "Note à lire.\n".encode(), "text/plain"),
+    ]
     send = sent(running, created["id"], "Pièces", parts)
     assert send["file_name"] == "Pièces.zip"
     browser, link = verified_browser(running)
@@ -483,7 +623,11 @@ def test_ds24_second_reminder_within_24h_refused(running: RunningSandbox) -> Non
     assert "Relance" in outbox(running, MARTIN["email"], "email")[-1]["subject"]
     assert len(outbox(running, MARTIN["mobile"], "sms")) == 1
     after = call(running, "GET", f"/exchanges/{exchange['id']}").json()
-    assert (after["state"], after["reminder_count"], after["reminded_at"]) == ("reminded", 1, first.json()["reminded_at"])
+    assert (after["state"], after["reminder_count"], after["reminded_at"]) == (
+        "reminded",
+        1,
+        first.json()["reminded_at"],
+    )
     control(running, "clock", {"advance_seconds": 23 * 3600})
     refused = call(running, "POST", f"/exchanges/{exchange['id']}/reminders", json={"channel": "mail"})
     assert (refused.status_code, refused.json()["error"]) == (409, "reminder_too_soon")
@@ -504,11 +648,21 @@ def test_ds24_second_reminder_within_24h_refused(running: RunningSandbox) -> Non
 
 def test_ds24_organisation_reminded_by_mail_only_and_done_exchanges_not_at_all(running: RunningSandbox) -> None:
     org = contact(running, FONCIA)
-    exchange = call(running, "POST", "/requests", json={"contact_id": org["id"], "document_type": "other", "label": "Bail"}).json()
+    exchange = call(
+        running, "POST", "/requests", json={"contact_id": org["id"], "document_type": "other", "label": "Bail"}
+    ).json()
     refused = call(running, "POST", f"/exchanges/{exchange['id']}/reminders", json={"channel": "mail_sms"})
     assert (refused.status_code, refused.json()["field"]) == (422, "channel")
-    assert call(running, "POST", f"/exchanges/{exchange['id']}/reminders", json={"channel": "fax"}).json()["field"] == "channel"
-    draft = call(running, "POST", "/sends", json={"contact_id": org["id"], "name": "x", "files": [declared("a.pdf", b"%PDF-1", "application/pdf")]}).json()
+    assert (
+        call(running, "POST", f"/exchanges/{exchange['id']}/reminders", json={"channel": "fax"}).json()["field"]
+        == "channel"
+    )
+    draft = call(
+        running,
+        "POST",
+        "/sends",
+        json={"contact_id": org["id"], "name": "x", "files": [declared("a.pdf", b"%PDF-1", "application/pdf")]},
+    ).json()
     assert call(running, "POST", f"/exchanges/{draft['id']}/reminders", json={"channel": "mail"}).status_code == 409
 
 
@@ -518,7 +672,7 @@ def test_ds24_organisation_reminded_by_mail_only_and_done_exchanges_not_at_all(r
 def test_ds28_timestamped_version_carries_the_mark(running: RunningSandbox) -> None:
     exchange = ask(running, contact(running)["id"])
     browser, link = verified_browser(running)
-    browser.post(f"{link}/upload", files={"document": ("RIB.pdf", pdf_bytes("RIB"), "application/pdf")}, timeout=10)
+    post_file(browser, f"{link}/upload", "document", pdf_bytes("RIB"), "application/pdf", file_name="RIB.pdf")
     received_at = call(running, "GET", f"/exchanges/{exchange['id']}").json()["received_at"]
     stamped = call(running, "GET", f"/exchanges/{exchange['id']}/document", params={"version": "timestamped"})
     if stamped.status_code == 404:
@@ -526,8 +680,14 @@ def test_ds28_timestamped_version_carries_the_mark(running: RunningSandbox) -> N
     local = dt.datetime.fromisoformat(received_at).astimezone(ZoneInfo("Europe/Paris"))
     assert f"Reçu via DocSecure le {local:%d/%m/%Y à %H:%M}" in pdf_text(stamped.content)
     assert stamped.headers["X-DocSecure-Received-At"] == received_at
-    assert call(running, "GET", f"/exchanges/{exchange['id']}/document", params={"version": "timestamped"}).content == stamped.content
-    assert call(running, "GET", f"/exchanges/{exchange['id']}/document", params={"version": "autre"}).json()["field"] == "version"
+    assert (
+        call(running, "GET", f"/exchanges/{exchange['id']}/document", params={"version": "timestamped"}).content
+        == stamped.content
+    )
+    assert (
+        call(running, "GET", f"/exchanges/{exchange['id']}/document", params={"version": "autre"}).json()["field"]
+        == "version"
+    )
 
 
 def test_ds29_attestation_names_every_field(running: RunningSandbox) -> None:
@@ -536,7 +696,7 @@ def test_ds29_attestation_names_every_field(running: RunningSandbox) -> None:
     exchange = ask(running, created["id"], "Merci de me transmettre votre RIB", **sender)
     browser, link = verified_browser(running)
     rib = pdf_bytes("RIB")
-    browser.post(f"{link}/upload", files={"document": ("IMG_6388(1).pdf", rib, "application/pdf")}, timeout=10)
+    post_file(browser, f"{link}/upload", "document", rib, "application/pdf", file_name="IMG_6388(1).pdf")
     answer = call(running, "GET", f"/exchanges/{exchange['id']}/attestation")
     assert answer.status_code == 200 and answer.headers["Content-Type"] == "application/pdf"
     text = pdf_text(answer.content)
