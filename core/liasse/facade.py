@@ -35,6 +35,7 @@ from liasse.records import (
     ReminderReceipt,
     RemoteContact,
     RemoteExchange,
+    Screening,
     ShareDraft,
     SignatureRequestDraft,
     StatusPage,
@@ -182,6 +183,19 @@ class Hooks:
     def stamp_document(self, document: IncomingDocument, text: str, dest: Path) -> Path | None:
         """The first stamper's marked copy, or None when no plugin handles the media type."""
         result: Path | None = self._pm.hook.liasse_stamp_document(document=document, text=text, dest=dest)
+        return result
+
+    def screen_document(self, document: IncomingDocument, dest: Path) -> Screening | None:
+        """The first screener's verdict, tagged with its plugin name in ``source``; None when none screens the type."""
+        for name, call in self._implementations("liasse_screen_document"):
+            screening: Screening | None = call(document=document, dest=dest)
+            if screening is not None:
+                return attrs.evolve(screening, source=name)
+        return None
+
+    def prove_receipt(self, document: IncomingDocument, tsa_url: str | None, dest: Path) -> Path | None:
+        """The first prover's proof of receipt, or None when no plugin proves it."""
+        result: Path | None = self._pm.hook.liasse_prove_receipt(document=document, tsa_url=tsa_url, dest=dest)
         return result
 
     # --- host events (each implementation isolated) -------------------------------

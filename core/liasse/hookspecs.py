@@ -12,8 +12,8 @@ signature:
   Side-effecting steps also take ``idempotency_key``: liasse persists it
   before the first attempt and passes the same key on every retry.
 * **Extension points** — called on every plugin that implements them, for
-  work several plugins may share: reading bank details, checking them,
-  stamping a received document. The host's own event hooks are in
+  work several plugins may share: screening a received document, reading
+  bank details, checking them, stamping it, proving its receipt. The host's own event hooks are in
   :mod:`liasse_hostapi.events`.
 
 Arguments are passed by keyword; an implementation may accept fewer than the
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
         ReminderReceipt,
         RemoteContact,
         RemoteExchange,
+        Screening,
         ShareDraft,
         SignatureRequestDraft,
         StatusPage,
@@ -239,4 +240,34 @@ def liasse_stamp_document(document: IncomingDocument, text: str, dest: Path) -> 
 
     First result wins; return None for a media type you do not handle.
     The original is never modified.
+    """
+
+
+@hookspec(firstresult=True)
+def liasse_screen_document(document: IncomingDocument, dest: Path) -> Screening | None:
+    """Screen a received document for active content before the host gets it (untrusted documents).
+
+    Called after liasse's own gate (size cap, first bytes against the name,
+    programs refused), which no plugin replaces. First result wins: return
+    None for a media type you do not screen. Return a
+    :class:`~liasse.records.Screening` whose ``path`` is the document's own
+    when nothing had to go, or a cleaned copy written to ``dest``; raise
+    :class:`~liasse.errors.HostileDocument` to refuse the document. liasse
+    then keeps the file as received beside the copy. The built-in
+    (``trylast``) screens PDFs and zips.
+    """
+
+
+@hookspec(firstresult=True)
+def liasse_prove_receipt(document: IncomingDocument, tsa_url: str | None, dest: Path) -> Path | None:
+    """Write a proof that ``document`` was received now to ``dest`` and return it (BY-03).
+
+    ``document`` is the file exactly as received (``sha256`` is its hash);
+    ``tsa_url`` is the office's ``[intake] tsa_url``, None when unset. First
+    result wins: return None to leave the proof to the next prover. Raise
+    :class:`~liasse.errors.ProviderUnavailable` or
+    :class:`~liasse.errors.TimestampRefused` when the authority cannot give
+    one: the document is imported all the same and the user is told the
+    proof can be asked for again. The built-in (``trylast``) asks the RFC
+    3161 authority at ``tsa_url`` for a token over the SHA-256.
     """

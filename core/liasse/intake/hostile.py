@@ -22,6 +22,7 @@ import attrs
 
 from liasse.errors import HostileDocument
 from liasse.files import EXECUTABLE_TYPES, claimed_type, sniffed_type, write_atomically
+from liasse.intake.confined import run_confined
 from liasse.intake.pdf_limits import MAX_PAGES, MAX_STREAM_BYTES, PDF_ERRORS, pdf_caps
 
 if TYPE_CHECKING:
@@ -71,6 +72,21 @@ class PdfReport:
         """True when the PDF holds anything :func:`strip_active_content` removes."""
         return self.javascript or self.open_action or bool(self.launch_actions) or bool(self.embedded_files) or self.xfa
 
+    def found(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The active content found, in the user's words: (French, English)."""
+        words = [
+            (present, fr, en)
+            for present, fr, en in (
+                (self.javascript, "JavaScript", "JavaScript"),
+                (self.open_action, "action à l'ouverture", "action run on opening"),
+                (bool(self.launch_actions), "lancement de programme", "program launch"),
+                (bool(self.embedded_files), f"{self.embedded_files} fichier(s) joint(s)", f"{self.embedded_files} embedded file(s)"),
+                (self.xfa, "formulaire XFA", "XFA form"),
+            )
+            if present
+        ]
+        return tuple(fr for _, fr, _ in words), tuple(en for _, _, en in words)
+
 
 def check_received_file(
     path: Path, file_name: str | None = None, *, expected: str | None = None, max_bytes: int | None = None
@@ -115,21 +131,24 @@ def check_received_file(
     return actual
 
 
-def inspect_pdf(path: Path) -> PdfReport:
+def inspect_pdf(path: Path, file_name: str | None = None) -> PdfReport:
     """What the PDF at ``path`` holds, read under liasse's caps; :class:`HostileDocument` when it breaks them.
 
-    Size and type are checked first (:func:`check_received_file`); then every
-    indirect object is visited once and every stream inflated once, each
-    within :data:`MAX_STREAM_BYTES` and all within :data:`MAX_TOTAL_BYTES`.
-    An encrypted PDF is inspected when an empty password opens it (permissions
+    Size and type are checked first (:func:`check_received_file`); then, in
+    the confined worker (:mod:`liasse.intake.confined`), every indirect
+    object is visited once and every stream inflated once, each within
+    :data:`MAX_STREAM_BYTES` and all within :data:`MAX_TOTAL_BYTES`. An
+    encrypted PDF is inspected when an empty password opens it (permissions
     only); locked by a real password, it is reported as encrypted and nothing
     else (``pages`` 0): nothing in it can run without the password.
+    ``file_name`` is the name messages give (the sender's, else the path's).
     """
-    check_received_file(path, expected="application/pdf")
-    return _guarded(path, _inspect)
+    name = file_name or path.name
+    check_received_file(path, name, expected="application/pdf")
+    return run_confined(_inspect_confined, path, name, _caps(), file_name=name)
 
 
-def strip_active_content(src: Path, dest: Path) -> Path:
+def strip_active_content(src: Path, dest: Path, file_name: str | None = None) -> Path:
     """Write to ``dest`` a copy of the PDF ``src`` without active content; return ``dest``.
 
     Removed: /OpenAction and /AA actions, the /JavaScript and /EmbeddedFiles
@@ -137,40 +156,77 @@ def strip_active_content(src: Path, dest: Path) -> Path:
     fields and bookmarks, file and media annotations, embedded file
     specifications and XFA forms. Pages, text, images, links and form fields
     stay. ``src`` is inspected first (bombs, encryption refused) and is never
-    modified; the copy is inspected again before it is kept.
+    modified; the copy is inspected again before it is kept. Parsing and
+    writing happen in the confined worker.
     """
     if src.resolve() == dest.resolve():
         raise ValueError(f"the cleaned copy must not overwrite its original: {src}")
-    report = inspect_pdf(src)
+    name = file_name or src.name
+    report = inspect_pdf(src, name)
     if report.encrypted:
         raise _hostile(
-            src.name,
+            name,
             "le PDF est chiffré : son contenu actif ne peut pas être retiré",
             "the PDF is encrypted: its active content cannot be removed",
             fix_fr="demandez au client une version non protégée du document.",
             fix_en="ask the client for an unprotected version of the document.",
         )
-    data = _guarded(src, _stripped)
-    write_atomically(dest, data)
+    run_confined(_strip_confined, src, dest, name, _caps(), file_name=name)
     try:
-        left = inspect_pdf(dest)
+        left = inspect_pdf(dest, name)
     except HostileDocument:
         dest.unlink(missing_ok=True)
         raise
     if left.active:
         dest.unlink(missing_ok=True)
         raise _hostile(
-            src.name,
+            name,
             "son contenu actif n'a pas pu être entièrement retiré",
             "its active content could not be removed entirely",
         )
     return dest
 
 
+# --- in the confined worker ---------------------------------------------------------
+
+
+@attrs.frozen
+class _Caps:
+    """The caps as the calling process has them: a host (or a test) may have tuned the module's values."""
+
+    stream: int
+    total: int
+    objects: int
+    pages: int
+    depth: int
+
+
+def _caps() -> _Caps:
+    return _Caps(MAX_STREAM_BYTES, MAX_TOTAL_BYTES, MAX_OBJECTS, MAX_PAGES, MAX_DEPTH)
+
+
+def _adopt(caps: _Caps) -> None:
+    """Make the caller's caps this worker's (calls come one at a time, so module values are safe to set)."""
+    global MAX_STREAM_BYTES, MAX_TOTAL_BYTES, MAX_OBJECTS, MAX_PAGES, MAX_DEPTH
+    MAX_STREAM_BYTES, MAX_TOTAL_BYTES, MAX_OBJECTS = caps.stream, caps.total, caps.objects
+    MAX_PAGES, MAX_DEPTH = caps.pages, caps.depth
+
+
+def _inspect_confined(path: Path, name: str, caps: _Caps) -> PdfReport:
+    _adopt(caps)
+    report: PdfReport = _guarded(path, _inspect, name)
+    return report
+
+
+def _strip_confined(src: Path, dest: Path, name: str, caps: _Caps) -> None:
+    _adopt(caps)
+    write_atomically(dest, _guarded(src, _stripped, name))
+
+
 # --- inspection -----------------------------------------------------------------
 
 
-def _inspect(reader: PdfReader, path: Path) -> PdfReport:
+def _inspect(reader: PdfReader, name: str) -> PdfReport:
     from pypdf.generic import DictionaryObject, StreamObject
 
     encrypted = bool(reader.is_encrypted)
@@ -181,7 +237,7 @@ def _inspect(reader: PdfReader, path: Path) -> PdfReport:
         )
     pages = len(reader.pages)
     if pages > MAX_PAGES:
-        raise _hostile(path.name, f"le PDF a plus de {MAX_PAGES} pages", f"the PDF has more than {MAX_PAGES} pages")
+        raise _hostile(name, f"le PDF a plus de {MAX_PAGES} pages", f"the PDF has more than {MAX_PAGES} pages")
     javascript = open_action = xfa = False
     launch = embedded = total = 0
     root = _resolved(reader.trailer.get("/Root"))
@@ -194,7 +250,7 @@ def _inspect(reader: PdfReader, path: Path) -> PdfReport:
             javascript = open_action = True
         acroform = _resolved(root.get("/AcroForm"))
         xfa = isinstance(acroform, DictionaryObject) and "/XFA" in acroform
-    for obj in _all_objects(reader, path):
+    for obj in _all_objects(reader, name):
         for node in _direct_dicts(obj):
             kind = node.get("/S")
             if kind == "/JavaScript" or "/JS" in node:
@@ -204,9 +260,9 @@ def _inspect(reader: PdfReader, path: Path) -> PdfReport:
             if node.get("/Type") == "/EmbeddedFile":
                 embedded += 1
         if isinstance(obj, StreamObject):
-            total += _inflated_size(obj, path)
+            total += _inflated_size(obj, name)
             if total > MAX_TOTAL_BYTES:
-                raise _bomb(path)
+                raise _bomb(name)
     return PdfReport(
         pages=pages,
         encrypted=encrypted,
@@ -219,7 +275,7 @@ def _inspect(reader: PdfReader, path: Path) -> PdfReport:
     )
 
 
-def _inflated_size(stream: Any, path: Path) -> int:
+def _inflated_size(stream: Any, name: str) -> int:
     """How many bytes ``stream`` inflates to; a cap reached propagates, a merely damaged stream counts 0.
 
     A broken image stream does not make a document hostile (viewers skip it);
@@ -233,18 +289,18 @@ def _inflated_size(stream: Any, path: Path) -> int:
     except LimitReachedError:
         raise
     except damaged:
-        log.info("a stream of %s cannot be decoded; counted as empty", path, exc_info=True)
+        log.info("a stream of %s cannot be decoded; counted as empty", name, exc_info=True)
         return 0
 
 
-def _all_objects(reader: PdfReader, path: Path) -> Iterator[Any]:
+def _all_objects(reader: PdfReader, name: str) -> Iterator[Any]:
     """Every indirect object of the file once, in number order, within :data:`MAX_OBJECTS`."""
     found = {(num, gen) for gen, table in reader.xref.items() for num in table if num > 0}
     found |= {(num, 0) for num in reader.xref_objStm}
     numbers = sorted(found)
     if len(numbers) > MAX_OBJECTS:
         raise _hostile(
-            path.name,
+            name,
             f"le PDF compte plus de {MAX_OBJECTS} objets",
             f"the PDF holds more than {MAX_OBJECTS} objects",
         )
@@ -274,7 +330,7 @@ def _direct_dicts(obj: Any, depth: int = 0) -> Iterator[Any]:
 # --- stripping --------------------------------------------------------------------
 
 
-def _stripped(reader: PdfReader, path: Path) -> bytes:
+def _stripped(reader: PdfReader, name: str) -> bytes:
     """The PDF without active content, as bytes (see :func:`strip_active_content`)."""
     import io
 
@@ -382,8 +438,8 @@ def _is_dangerous_open_action(value: Any) -> bool:
 # --- common -----------------------------------------------------------------------
 
 
-def _guarded(path: Path, work: Any) -> Any:
-    """Run ``work(reader, path)`` on a pypdf reader under liasse's caps, every failure a :class:`HostileDocument`."""
+def _guarded(path: Path, work: Any, name: str) -> Any:
+    """Run ``work(reader, name)`` on a pypdf reader under liasse's caps, every failure a :class:`HostileDocument`."""
     from pypdf import PdfReader, apply_configuration
     from pypdf.errors import DependencyError, LimitReachedError, PyPdfError
 
@@ -391,15 +447,15 @@ def _guarded(path: Path, work: Any) -> Any:
     try:
         with apply_configuration(pdf_caps(MAX_STREAM_BYTES)):
             reader = PdfReader(path, strict=False)
-            return work(reader, path)
+            return work(reader, name)
     except HostileDocument:
         raise
     except (LimitReachedError, MemoryError):
-        raise _bomb(path) from None
+        raise _bomb(name) from None
     except errors as exc:
-        log.info("PDF %s refused", path, exc_info=True)
+        log.info("PDF %s refused", name, exc_info=True)
         raise _hostile(
-            path.name,
+            name,
             f"PDF illisible ou endommagé ({type(exc).__name__})",
             f"unreadable or damaged PDF ({type(exc).__name__})",
         ) from None
@@ -414,9 +470,9 @@ def _resolved(value: Any) -> Any:
     return None if isinstance(value, NullObject) else value
 
 
-def _bomb(path: Path) -> HostileDocument:
+def _bomb(name: str) -> HostileDocument:
     return _hostile(
-        path.name,
+        name,
         "un de ses flux se décompresse au-delà des limites de lecture (« bombe de décompression »)",
         "one of its streams inflates beyond the reading limits (a 'decompression bomb')",
         fix_fr="ne l'ouvrez pas, et demandez au client de renvoyer le document, imprimé en PDF ordinaire.",

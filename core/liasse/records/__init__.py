@@ -63,6 +63,7 @@ if TYPE_CHECKING:
         BankWarning as BankWarning,
         Severity as Severity,
         IncomingDocument as IncomingDocument,
+        Screening as Screening,
     )
 
 #: Where each record lives. Modules load on first use, so listing plugins
@@ -103,6 +104,7 @@ _HOMES: dict[str, str] = {
     "BankWarning": "intake",
     "Severity": "intake",
     "IncomingDocument": "intake",
+    "Screening": "intake",
 }
 
 __all__ = sorted(_HOMES)
