@@ -319,6 +319,7 @@ def _exchange_json(exchange: Exchange) -> dict[str, Any]:
         "file_size": exchange.file_size,
         "attachment_id": exchange.attachment_id,
         "stamped_attachment_id": exchange.stamped_attachment_id,
+        "received_attachment_id": exchange.received_attachment_id,
         "attestation_id": exchange.attestation_id,
         "iban_record_id": exchange.iban_record_id,
         "last_error": exchange.last_error,

@@ -182,6 +182,8 @@ class Exchange(Base):
     #: The host attachments the import made: the original and its timestamped copy (DS-28).
     attachment_id: Mapped[int | None] = mapped_column(Integer)
     stamped_attachment_id: Mapped[int | None] = mapped_column(Integer)
+    #: The file as received, stored beside a cleaned original (active content removed).
+    received_attachment_id: Mapped[int | None] = mapped_column(Integer)
     #: The attestation stored on the account (DS-29).
     attestation_id: Mapped[int | None] = mapped_column(Integer)
     #: The IBAN record a RIB import created (DS-26).

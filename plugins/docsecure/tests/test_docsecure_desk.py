@@ -711,8 +711,14 @@ def test_hostile_received_pdf_with_javascript_reaches_the_host_cleaned_and_the_o
     assert result.active_content_note is not None and "JavaScript" in result.active_content_note
     stored = PdfReader(office.host.attachments.open(result.original.id))
     assert "/JavaScript" not in str(stored.trailer["/Root"].get("/Names", {}))
-    kept = Path(result.active_content_note.rsplit(" dans ", 1)[1].rstrip("."))
-    assert kept.read_bytes() == scripted.read_bytes()
+    # The file as received is an attachment too, beside the cleaned one, which points back to it.
+    assert result.received is not None and result.original.original_id == result.received.id
+    assert office.host.attachments.open(result.received.id).read() == scripted.read_bytes()
+    assert f"pièce jointe n° {result.received.id}" in result.active_content_note
+    assert result.exchange.received_attachment_id == result.received.id
+    assert result.exchange.attachment_id == result.original.id
+    owner = OwnerRef(OwnerKind.ACCOUNT, "2950")
+    assert {a.id for a in office.host.attachments.list(owner)} >= {result.original.id, result.received.id}
 
 
 def test_by03_each_import_is_proven_by_a_time_stamp_token_liasse_verify_accepts(
