@@ -66,11 +66,20 @@ class PdfReport:
     xfa: bool
     #: Bytes all streams inflate to (within the caps).
     inflated_bytes: int = 0
+    #: Actions that send or pull data (/SubmitForm, /ImportData) or play media, and media annotations (/RichMedia …).
+    other_active: int = 0
 
     @property
     def active(self) -> bool:
         """True when the PDF holds anything :func:`strip_active_content` removes."""
-        return self.javascript or self.open_action or bool(self.launch_actions) or bool(self.embedded_files) or self.xfa
+        return (
+            self.javascript
+            or self.open_action
+            or bool(self.launch_actions)
+            or bool(self.embedded_files)
+            or self.xfa
+            or bool(self.other_active)
+        )
 
     def found(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The active content found, in the user's words: (French, English)."""
@@ -82,6 +91,7 @@ class PdfReport:
                 (bool(self.launch_actions), "lancement de programme", "program launch"),
                 (bool(self.embedded_files), f"{self.embedded_files} fichier(s) joint(s)", f"{self.embedded_files} embedded file(s)"),
                 (self.xfa, "formulaire XFA", "XFA form"),
+                (bool(self.other_active), "envoi de données ou média actif", "data submission or active media"),
             )
             if present
         ]
@@ -239,7 +249,7 @@ def _inspect(reader: PdfReader, name: str) -> PdfReport:
     if pages > MAX_PAGES:
         raise _hostile(name, f"le PDF a plus de {MAX_PAGES} pages", f"the PDF has more than {MAX_PAGES} pages")
     javascript = open_action = xfa = False
-    launch = embedded = total = 0
+    launch = embedded = total = other = 0
     root = _resolved(reader.trailer.get("/Root"))
     if isinstance(root, DictionaryObject):
         action = _resolved(root.get("/OpenAction"))
@@ -259,6 +269,10 @@ def _inspect(reader: PdfReader, name: str) -> PdfReport:
                 launch += 1
             if node.get("/Type") == "/EmbeddedFile":
                 embedded += 1
+            if kind in DANGEROUS_ACTIONS and kind not in ("/JavaScript", "/Launch", "/GoToR", "/GoToE"):
+                other += 1
+            if node.get("/Subtype") in ACTIVE_ANNOTATIONS and node.get("/Subtype") != "/FileAttachment":
+                other += 1
         if isinstance(obj, StreamObject):
             total += _inflated_size(obj, name)
             if total > MAX_TOTAL_BYTES:
@@ -272,6 +286,7 @@ def _inspect(reader: PdfReader, name: str) -> PdfReport:
         embedded_files=embedded,
         xfa=xfa,
         inflated_bytes=total,
+        other_active=other,
     )
 
 
