@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from liasse.errors import HostileDocument
-from liasse.files import EXECUTABLE_TYPES, claimed_type, sniffed_type, write_atomically
+from liasse.files import EXECUTABLE_TYPES, RECEIVED_TYPES, claimed_type, name_problem, sniffed_type, write_atomically
 from liasse.intake.confined import run_confined
 from liasse.intake.pdf_limits import MAX_PAGES, MAX_STREAM_BYTES, PDF_ERRORS, pdf_caps
 
@@ -109,8 +109,17 @@ def check_received_file(
     or not ``expected`` when given (a file stored under a generated name).
     """
     name = file_name or path.name
+    bad_name = name_problem(name)
+    if bad_name is not None:
+        raise _hostile(
+            _shown_name(name),
+            *bad_name,
+            fix_fr="ne l'ouvrez pas, et demandez au client de renvoyer le document sous un nom ordinaire.",
+            fix_en="do not open it, and ask the client to send the document again under an ordinary name.",
+        )
     limit = MAX_FILE_BYTES if max_bytes is None else max_bytes
     try:
+        # The size comes from the file system, before a single byte is read.
         size = path.stat().st_size
     except OSError:
         raise _hostile(name, "le fichier est introuvable ou illisible", "the file is missing or unreadable") from None
@@ -138,7 +147,22 @@ def check_received_file(
             f"son contenu ({actual or 'inconnu'}) ne correspond pas à son nom ({claimed})",
             f"its content ({actual or 'unknown'}) does not match its name ({claimed})",
         )
+    if actual not in RECEIVED_TYPES:
+        raise _hostile(
+            name,
+            f"le type {actual} n'est pas accepté à la réception (PDF, PNG, JPEG, TIFF, HEIC ou ZIP seulement)",
+            f"the type {actual} is not accepted on receipt (PDF, PNG, JPEG, TIFF, HEIC or ZIP only)",
+            fix_fr="demandez au client de l'envoyer en PDF.",
+            fix_en="ask the client to send it as a PDF.",
+        )
     return actual
+
+
+def _shown_name(name: str) -> str:
+    """A hostile name fit for a message: invisible and control characters shown as escapes."""
+    import unicodedata
+
+    return "".join(c if unicodedata.category(c) not in ("Cc", "Cf") else f"\\u{ord(c):04x}" for c in name)[:200]
 
 
 def inspect_pdf(path: Path, file_name: str | None = None) -> PdfReport:
