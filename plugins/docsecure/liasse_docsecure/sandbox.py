@@ -49,6 +49,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from liasse.disposition import content_disposition
 from liasse.sandbox import DemoAccount, Sandbox
 
 if TYPE_CHECKING:
@@ -940,7 +941,8 @@ def create_sandbox(max_file_size: int | None = None) -> Sandbox:
         if received is None:
             raise Refusal(404, "not_found", f"Aucun document n'a encore été reçu pour l'échange {exchange_id}.")
         path = received.path if version == "original" else timestamped(received)
-        response = send_file(path, mimetype=received.media_type, as_attachment=True, download_name=received.file_name)
+        response = send_file(path, mimetype=received.media_type)
+        response.headers["Content-Disposition"] = content_disposition(received.file_name)
         response.headers["X-DocSecure-Received-At"] = _iso(received.received_at) or ""
         return response
 
@@ -972,7 +974,7 @@ def create_sandbox(max_file_size: int | None = None) -> Sandbox:
             exchange = state.exchange(account(), exchange_id)
             content = attestation_pdf(exchange, state.contacts[exchange.contact_id], account(), state.now())
         response = app.response_class(content, mimetype="application/pdf")
-        response.headers["Content-Disposition"] = f'attachment; filename="attestation_{exchange.id}.pdf"'
+        response.headers["Content-Disposition"] = content_disposition(f"attestation_{exchange.id}.pdf")
         return response
 
     # --- messages ---------------------------------------------------------------------
@@ -1185,7 +1187,9 @@ def create_sandbox(max_file_size: int | None = None) -> Sandbox:
                 # The name changes only when PDFs announced mergeable could not be read: they went as a zip.
                 exchange.downloaded_at, exchange.state, exchange.file_name = state.now(), "downloaded", name
                 state.touch(exchange)
-        return send_file(made.path, mimetype=made.media_type, as_attachment=True, download_name=name)
+        response = send_file(made.path, mimetype=made.media_type)
+        response.headers["Content-Disposition"] = content_disposition(name)
+        return response
 
     def bundle(exchange: Exchange) -> Bundle:
         """DS-17: one PDF when every part is a PDF (a lone PDF as it is), else, or when one cannot be read, a zip."""
