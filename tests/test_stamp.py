@@ -477,3 +477,15 @@ def test_ds28_type_that_cannot_carry_a_mark_refused(tmp_path: Path) -> None:
         stamp_file(gif, tmp_path / "out.gif", TEXT)
     with pytest.raises(StampRefused, match="ne peut pas porter de mention"):
         stamp_image(gif, tmp_path / "out.gif", TEXT)
+
+
+@pytest.mark.skipif(
+    not Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf").exists(),
+    reason="fonts-dejavu-core is not installed (.ci/run installs it)",
+)
+def test_ds28_image_mark_keeps_its_accents_with_dejavu_installed() -> None:
+    from liasse.intake import stamp
+
+    stamp._font_file.cache_clear()
+    font, shown = stamp._band_font(20, TEXT)
+    assert shown == TEXT and "DejaVu" in str(stamp._font_file())
