@@ -1,11 +1,13 @@
 """Intake cost (issue: document intake), as ratios against a baseline measured in the same run.
 
-* marking a 100-page PDF (``liasse.intake.stamp.stamp_pdf``) against a plain
-  pypdf page merge of a band (rendered with fpdf2, as liasse does) onto the
-  first page, written to disk (target ≤ 1.0×);
+* marking a 100-page PDF (``liasse.intake.stamp.stamp_pdf``: in the
+  confined worker, hand-over included, written as an incremental update after
+  the received bytes) against a plain pypdf page merge of a band (rendered
+  with fpdf2, as liasse does) onto the first page, written to disk in-process
+  (target ≤ 1.0×);
 * importing a one-page RIB through the whole pipeline (type and hostile
-  checks, mark, reading, BY-02 checks, attachments and IBAN record in the
-  reference host; no TSA) against that same baseline, and in milliseconds
+  checks, screening, reading and mark in the confined worker, BY-02 checks,
+  attachments and IBAN record in the reference host; no TSA) against that same baseline, and in milliseconds
   (target ≤ 150 ms).
 
 Rounds are interleaved so machine noise hits every scenario alike; medians
