@@ -57,7 +57,7 @@ def liasse_screen_document(document: IncomingDocument, dest: Path) -> Screening 
     entry would land outside its folder or when it inflates beyond the caps.
     """
     from liasse.intake.archives import check_zip
-    from liasse.intake.hostile import inspect_pdf, strip_active_content
+    from liasse.intake.hostile import foreign_data, inspect_pdf, strip_active_content
 
     if document.media_type == "application/zip":
         check_zip(document.path, document.file_name)
@@ -65,10 +65,14 @@ def liasse_screen_document(document: IncomingDocument, dest: Path) -> Screening 
     if document.media_type != "application/pdf":
         return None
     report = inspect_pdf(document.path, document.file_name)
-    if not report.active:
+    polyglot = foreign_data(document.path)
+    if not report.active and not polyglot:
         return Screening(document.path)
     removed_fr, removed_en = report.found()
-    return Screening(strip_active_content(document.path, dest), removed_fr, removed_en)
+    if polyglot:
+        # The rewritten copy holds the PDF only: what other readers would open is left out.
+        removed_fr, removed_en = (*removed_fr, "données d'un autre format"), (*removed_en, "data of another format")
+    return Screening(strip_active_content(document.path, dest, document.file_name), removed_fr, removed_en)
 
 
 @hookimpl(trylast=True)

@@ -158,6 +158,24 @@ def check_received_file(
     return actual
 
 
+def foreign_data(path: Path) -> bool:
+    """True when a PDF also carries another format (a polyglot): HTML in its head, or bytes after its last ``%%EOF``.
+
+    A zip, a JPEG or a script appended after the end of the PDF is opened by
+    other readers as their own; rewriting the PDF (:func:`strip_active_content`)
+    leaves it out.
+    """
+    size = path.stat().st_size
+    with path.open("rb") as stream:
+        head = stream.read(1024).lower()
+        stream.seek(max(0, size - 65536))
+        tail = stream.read()
+    if any(marker in head for marker in (b"<html", b"<script", b"<body", b"<svg")):
+        return True
+    end = tail.rfind(b"%%EOF")
+    return end == -1 or len(tail[end + 5 :].strip(b"\r\n\t \x00")) > 0
+
+
 def _shown_name(name: str) -> str:
     """A hostile name fit for a message: invisible and control characters shown as escapes."""
     import unicodedata
