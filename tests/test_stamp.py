@@ -489,3 +489,13 @@ def test_ds28_image_mark_keeps_its_accents_with_dejavu_installed() -> None:
     stamp._font_file.cache_clear()
     font, shown = stamp._band_font(20, TEXT)
     assert shown == TEXT and "DejaVu" in str(stamp._font_file())
+
+
+def test_ds28_pdf_with_a_repaired_xref_is_rewritten_whole_not_appended_to(tmp_path: Path) -> None:
+    from hostile_pdfs import broken_xref
+
+    src = broken_xref(tmp_path / "casse.pdf")
+    out = stamp_pdf(src, tmp_path / "casse-h.pdf", TEXT)
+    assert not out.read_bytes().startswith(src.read_bytes())
+    marked = PdfReader(out, strict=True)  # a sound file, whatever the received one was
+    assert len(marked.pages) == 1 and TEXT in marked.pages[0].extract_text()

@@ -187,7 +187,9 @@ def _stamp_confined(src: Path, dest: Path, text: str, name: str, max_pages: int,
             # then the real one once the writer has walked it: a lying /Count does not pass.
             if _declared_pages(reader) > max_pages:
                 raise _refused(name, f"le PDF a plus de {max_pages} pages", f"the PDF has more than {max_pages} pages")
-            writer = PdfWriter(reader, incremental=True)
+            # An update appended to a file whose cross-reference table pypdf had to repair would point other
+            # readers back at the broken table: such a file is rewritten whole instead.
+            writer = PdfWriter(reader, incremental=True) if _xref_sound(src) else PdfWriter(clone_from=reader)
             count = len(writer.pages)
             if count == 0:
                 raise _refused(name, "le PDF n'a aucune page", "the PDF has no page")
@@ -213,6 +215,18 @@ def _stamp_confined(src: Path, dest: Path, text: str, name: str, max_pages: int,
         ) from None
     # Written outside the try: a full disk is not a damaged PDF, and must not be told as one.
     write_atomically(dest, buffer.getvalue())
+
+
+def _xref_sound(src: Path) -> bool:
+    """True when pypdf reads the file's cross-reference table as it is, without repairing it."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        PdfReader(src, strict=True)
+    except (PyPdfError, *PDF_ERRORS):
+        return False
+    return True
 
 
 def _declared_pages(reader: Any) -> int:
