@@ -980,6 +980,16 @@ def import_command(
         )
     if result.stamp_note:
         click.echo(_t(f"Horodatage : {result.stamp_note}", f"Timestamp: {result.stamp_note}"))
+    if result.received is not None:
+        received = result.received
+        click.echo(
+            _t(
+                f"Tel que reçu n° {received.id} : {received.file_name} (ouvrez-le en connaissance de cause)",
+                f"As received #{received.id}: {received.file_name} (open it knowingly)",
+            )
+        )
+    if result.active_content_note:
+        click.echo(_t(f"Sécurité : {result.active_content_note}", f"Security: {result.active_content_note}"))
 
 
 @_command("attestation")
