@@ -360,3 +360,9 @@ def test_hostile_zip_of_documents_passes(tmp_path: Path) -> None:
     from liasse.intake.archives import check_zip
 
     assert check_zip(a_zip(tmp_path / "pieces.zip", {"facture.pdf": b"%PDF-1.7" * 100, "dossier/rib.png": b"\x89PNG" * 10})) == 2
+
+
+def test_hostile_received_heic_photo_passes_the_gate(tmp_path: Path) -> None:
+    photo = tmp_path / "IMG_0042.HEIC"
+    photo.write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(200))
+    assert check_received_file(photo) == "image/heic"
