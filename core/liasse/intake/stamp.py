@@ -4,11 +4,14 @@ The mark goes in a band *added* at the visual top of the first page (PDF) or
 of the image, so it never hides content and reads the same on dark and light
 documents (dark text on a white band closed by a dark rule). The original is
 never modified: the marked copy is written to another path, atomically. A
-signed PDF is marked the same way: on a copy, its signed original kept as
-received (:func:`is_signed_pdf` lets the caller tell the user why).
+PDF's copy is the received bytes followed by an incremental update that
+redefines the first page, so a signed PDF's signed revision stays intact
+inside its marked copy, and the signed original is kept as received
+(:func:`is_signed_pdf` lets the caller tell the user why).
 
-PDFs go through pypdf with tighter decompression caps than its defaults,
-images through Pillow with a pixel cap checked before any pixel is decoded.
+PDFs go through pypdf, in the confined worker (:mod:`liasse.intake.confined`),
+with tighter decompression caps than its defaults; images through Pillow
+with a pixel cap checked before any pixel is decoded.
 Whatever a file does wrong, the caller gets :class:`StampRefused`, a sentence
 for the user, and keeps the original.
 """
