@@ -64,6 +64,7 @@ if TYPE_CHECKING:
         Severity as Severity,
         IncomingDocument as IncomingDocument,
     )
+    from liasse.records.webhook import WebhookNotice as WebhookNotice
 
 #: Where each record lives. Modules load on first use, so listing plugins
 #: builds only the declaration records (an attrs class costs about a millisecond).
@@ -103,6 +104,7 @@ _HOMES: dict[str, str] = {
     "BankWarning": "intake",
     "Severity": "intake",
     "IncomingDocument": "intake",
+    "WebhookNotice": "webhook",
 }
 
 __all__ = sorted(_HOMES)
