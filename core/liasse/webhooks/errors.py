@@ -54,3 +54,10 @@ class WebhooksNotSupported(LiasseError):
 
     fr = "Le prestataire « {provider} » ne reçoit pas de notifications (webhooks) dans liasse : utilisez la synchronisation des statuts."
     en = "Provider '{provider}' receives no notifications (webhooks) in liasse: use the status sync."
+
+
+class WebhookAccountUnknown(LiasseError):
+    """An event of a provider account no user of the office is connected to: it waits and is retried."""
+
+    fr = "Notification {title} du compte {account} en attente : aucun utilisateur n'est connecté à ce compte. Connectez-en un (liasse connect {provider}) ; la notification sera traitée au prochain essai."
+    en = "{title} notification of account {account} waiting: no user is connected to that account. Connect one (liasse connect {provider}); the notification is processed at the next attempt."
