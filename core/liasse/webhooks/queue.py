@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 import sqlalchemy as sa
@@ -199,5 +200,5 @@ def counts(store: Store, provider: str | None = None) -> dict[str, int]:
     if provider is not None:
         query = query.where(WebhookEvent.provider == provider)
     with store.session() as session:
-        found: Sequence[tuple[str, int]] = session.execute(query).tuples().all()
+        found: Sequence[Any] = session.execute(query).all()
     return {status: int(count) for status, count in found}

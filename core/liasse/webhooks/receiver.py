@@ -138,3 +138,45 @@ def _answer(status: int, body: dict[str, Any], retry_after: int | None = None) -
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+class RunningReceiver:
+    """The receiver served alone in a thread; ``url`` is its endpoint's root (``…/liasse/webhooks``)."""
+
+    def __init__(self, server: Any, url_prefix: str) -> None:
+        import threading
+
+        self._server = server
+        self.root = f"http://{server.server_address[0]}:{server.server_port}"
+        self.url = self.root + url_prefix
+        self._thread = threading.Thread(target=server.serve_forever, name="liasse-webhook-receiver", daemon=True, kwargs={"poll_interval": 0.05})
+        self._thread.start()
+
+    def endpoint(self, provider: str) -> str:
+        """The URL to subscribe at ``provider``."""
+        return f"{self.url}/{provider}"
+
+    def stop(self) -> None:
+        """Stop serving and free the port."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> RunningReceiver:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+def serve(receiver: WebhookReceiver, host: str = "127.0.0.1", port: int = 0, url_prefix: str = URL_PREFIX) -> RunningReceiver:
+    """Serve ``receiver`` on ``host:port`` (0: a free port) with werkzeug's threaded server, behind the host's TLS proxy."""
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class _Quiet(WSGIRequestHandler):
+        # No access log: request lines are not the receiver's business to keep.
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            return None
+
+    server = make_server(host, port, receiver.wsgi_app(url_prefix), threaded=True, request_handler=_Quiet)
+    return RunningReceiver(server, url_prefix)
