@@ -16,6 +16,7 @@ receiver on each new event.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Iterable
@@ -48,12 +49,14 @@ class ProcessReport:
     changed: tuple[int, ...] = ()
 
 
-def process_pending(liasse: Liasse, *, batch: int = 50, max_events: int = 10_000) -> ProcessReport:
-    """Process every event due now, in batches claimed from the queue, until none is left."""
+def process_pending(
+    liasse: Liasse, *, batch: int = 50, max_events: int = 10_000, now: dt.datetime | None = None
+) -> ProcessReport:
+    """Process every event due at ``now`` (default: now), in batches claimed from the queue, until none is left."""
     claimed = done = failed = 0
     changed: list[int] = []
     while claimed < max_events:
-        events = queue.claim(liasse.store, min(batch, max_events - claimed))
+        events = queue.claim(liasse.store, min(batch, max_events - claimed), now=now)
         if not events:
             break
         claimed += len(events)
@@ -62,12 +65,12 @@ def process_pending(liasse: Liasse, *, batch: int = 50, max_events: int = 10_000
                 changed.extend(apply_event(liasse, event))
             except Exception as error:  # noqa: BLE001 - one event's failure is recorded, the others go on
                 sentence = str(error) if isinstance(error, LiasseError) else f"{type(error).__name__}"
-                status = queue.fail(liasse.store, event, sentence)
+                status = queue.fail(liasse.store, event, sentence, now=now)
                 failed += 1
                 # The event id and the error's class only: never the payload, never the provider's words.
                 log.warning("webhook event %s of %s %s (%s)", event.notice.event_id, event.provider, status, type(error).__name__)
             else:
-                queue.finish(liasse.store, event)
+                queue.finish(liasse.store, event, now=now)
                 done += 1
     return ProcessReport(claimed=claimed, done=done, failed=failed, changed=tuple(dict.fromkeys(changed)))
 

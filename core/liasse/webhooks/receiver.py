@@ -73,6 +73,8 @@ class WebhookReceiver:
             info = self.liasse.provider(provider)
         except (UnknownProvider, ProviderDisabled, ProviderBroken):
             raise WebhooksNotSupported(provider=provider) from None
+        if provider not in self.liasse.hooks.providers_with("liasse_read_webhook"):
+            raise WebhooksNotSupported(provider=provider)
         if len(body) > self.max_body:
             raise WebhookTooLarge(title=info.title, limit=self.max_body, reason="too_large")
         ctx = self.liasse.office_context(provider)
