@@ -90,7 +90,7 @@ def status(ctx: click.Context, provider: str | None) -> None:
 
 @webhooks.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (put a TLS proxy in front).")
-@click.option("--port", default=8765, show_default=True, type=int, help="Port to listen on.")
+@click.option("--port", default=8765, show_default=True, type=int, help="Port to listen on (0: a free one, printed).")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int) -> None:
     """Serve POST /liasse/webhooks/<provider> and process what arrives, until Ctrl-C."""
@@ -103,6 +103,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     worker = WebhookWorker(liasse).start()
     running = serve_receiver(WebhookReceiver(liasse, on_accepted=lambda _receipt: worker.wake()), host=host, port=port)
     click.echo(f"{running.url}/<provider>")
+    sys.stdout.flush()
     click.echo("Ctrl-C pour arrêter / to stop.")
     try:
         threading.Event().wait()
@@ -112,3 +113,9 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
         running.stop()
         worker.stop()
         liasse.close()
+    done = sum(r.done for r in worker.reports)
+    failed = sum(r.failed for r in worker.reports)
+    if _fr():
+        click.echo(f"{done} notification(s) traitée(s), {failed} en échec.")
+    else:
+        click.echo(f"{done} notification(s) processed, {failed} failed.")

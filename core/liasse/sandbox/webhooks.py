@@ -177,27 +177,29 @@ class WebhookSender:
 
     # --- events ----------------------------------------------------------------------
 
-    def emit(self, owner: str, event_type: str, data: dict[str, Any]) -> list[str]:
-        """Queue an event for every subscription of ``owner``; the event ids (one per subscription)."""
+    def emit(self, owner: str, event_type: str, data: dict[str, Any]) -> str | None:
+        """Queue an event for every subscription of ``owner``; its id (the same for every subscription), or None without any."""
         now = time.time()
         payload = {"type": event_type, "timestamp": dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z"), "data": data}
         body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-        ids: list[str] = []
+        # One id per event, as Standard Webhooks has it: every endpoint, and every retry, sees the same.
+        event_id = f"msg_{secrets.token_hex(12)}"
+        queued = 0
         with self._lock:
             for subscription in self._subscriptions.values():
                 if subscription.owner != owner:
                     continue
-                event_id = f"msg_{secrets.token_hex(12)}"
                 self._deliveries.append(
                     Delivery(event_id, subscription.id, subscription.url, event_type, body, int(now), due=time.monotonic())
                 )
-                ids.append(event_id)
-            if ids and self._thread is None:
+                queued += 1
+            if queued and self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="sandbox-webhooks", daemon=True)
                 self._thread.start()
-        if ids:
-            self._wake.set()
-        return ids
+        if not queued:
+            return None
+        self._wake.set()
+        return event_id
 
     def deliveries(self) -> list[Delivery]:
         """Every delivery so far, oldest first."""
