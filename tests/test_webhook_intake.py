@@ -258,3 +258,16 @@ def test_hook_liasse_read_status(office: WebhookOffice) -> None:
     assert (status.provider, status.remote_id, status.state, status.raw_state) == ("docsecure", remote_id, RemoteState.OPEN, "sent")
     with pytest.raises(CapabilityMissing):
         office.liasse.hooks.read_status(attrs.evolve(desk.ctx, provider="juriszone"), remote_id)
+
+
+def test_r5_without_a_configured_secret_the_sender_is_told_to_retry_and_the_operator_why(
+    office: WebhookOffice, caplog: pytest.LogCaptureFixture
+) -> None:
+    (office.workdir / "secrets" / "docsecure_webhook").unlink()
+    send = Deliveries(office)
+    body = send.body("ex_1")
+    answer = requests.post(send.url, data=body, headers=send.headers(body), timeout=10)
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "60"
+    assert "secrets" not in answer.text and "toml" not in answer.text
+    assert "secrets/docsecure_webhook" in caplog.text  # the operator is told which reference is missing
+    assert queue.counts(office.liasse.store) == {}

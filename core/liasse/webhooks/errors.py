@@ -40,6 +40,8 @@ class WebhookSecretsMissing(WebhookRejected):
 
     fr = "Notification {title} refusée : aucun secret de webhook n'est configuré pour la vérifier. Ajoutez-le dans [providers.{provider}] webhook_secrets de liasse.toml (une référence $env:NOM ou $file:chemin)."
     en = "{title} notification refused: no webhook secret is configured to check it. Add it to [providers.{provider}] webhook_secrets in liasse.toml (a $env:NAME or $file:path reference)."
+    #: The office's configuration is missing, not the sender's fault: 503, so the provider retries once it is fixed.
+    status: ClassVar[int] = 503
 
 
 class WebhookSecretInvalid(LiasseError):

@@ -118,18 +118,29 @@ class WebhookReceiver:
             body = request.stream.read(self.max_body + 1)
             receipt = self.receive(provider, dict(request.headers.items()), body)
         except WebhookRejected as refused:
+            if refused.status >= 500:
+                # The office's configuration, not the sender: the operator reads why, the sender only "later".
+                log.error("webhook for %s not recorded: %s", provider, refused.message())
+                return _unavailable(refused.reason)
             log.warning("webhook for %s refused: %s", provider, refused.reason)
             return _answer(refused.status, {"error": refused.reason, "message": refused.message()})
         except WebhooksNotSupported as unknown:
             return _answer(404, {"error": "webhooks_not_supported", "message": unknown.message()})
         except LiasseError as error:
-            log.error("webhook for %s not recorded: %s", provider, type(error).__name__)
-            return _answer(503, {"error": "unavailable", "message": error.message()}, retry_after=60)
+            # A settings or store problem: its sentence names files and keys, never a secret, and stays in the log.
+            log.error("webhook for %s not recorded: %s", provider, error.message())
+            return _unavailable("unavailable")
         except Exception as error:  # noqa: BLE001 - the store is down: the provider keeps the event and retries
             log.error("webhook for %s not recorded: %s", provider, type(error).__name__)
-            return _answer(503, {"error": "unavailable", "message": "retry later"}, retry_after=60)
+            return _unavailable("unavailable")
         log.info("webhook %s of %s %s", receipt.event_id, provider, "already received" if receipt.duplicate else "recorded")
         return _answer(200, {"status": "duplicate" if receipt.duplicate else "accepted", "event_id": receipt.event_id})
+
+
+def _unavailable(reason: str) -> Response:
+    """503 with Retry-After: the sender keeps the event and tries again; it learns nothing of the office's setup."""
+    words = "Service momentanément indisponible : réessayez plus tard. / Temporarily unavailable: retry later."
+    return _answer(503, {"error": reason, "message": words}, retry_after=60)
 
 
 def _answer(status: int, body: dict[str, Any], retry_after: int | None = None) -> Response:
