@@ -84,10 +84,10 @@ def record(store: Store, provider: str, notice: WebhookNotice, body_sha256: str)
     with store.session() as session:
         dialect = session.get_bind().dialect.name
         if dialect in ("postgresql", "sqlite"):
-            if dialect == "postgresql":
-                from sqlalchemy.dialects.postgresql import insert
-            else:
-                from sqlalchemy.dialects.sqlite import insert
+            from sqlalchemy.dialects import postgresql, sqlite
+
+            # The same statement in both dialects: a second delivery inserts nothing and returns no id.
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
             statement = (
                 insert(WebhookEvent)
                 .values(**values)
