@@ -243,6 +243,7 @@ def test_hook_liasse_read_webhook(office: WebhookOffice) -> None:
     assert (notice.provider, notice.event_id, notice.remote_ids, notice.trusted) == ("docsecure", "msg_hook", ("ex_42",), True)
     assert notice.kind == "exchange.updated" and notice.account == "etude@fichorga.example"
     assert notice.occurred_at is not None and notice.occurred_at.tzinfo is not None
+    assert SECRET not in repr(ctx) + repr(ctx.settings) + repr(notice)
     # Routed: a provider that reads no webhook is told so, not answered by DocSecure.
     other = attrs.evolve(ctx, provider="juriszone")
     with pytest.raises(CapabilityMissing):
@@ -271,3 +272,31 @@ def test_r5_without_a_configured_secret_the_sender_is_told_to_retry_and_the_oper
     assert "secrets" not in answer.text and "toml" not in answer.text
     assert "secrets/docsecure_webhook" in caplog.text  # the operator is told which reference is missing
     assert queue.counts(office.liasse.store) == {}
+
+
+def test_r5_an_untrusted_notice_naming_many_items_costs_one_sync_not_a_read_each(office: WebhookOffice) -> None:
+    from liasse.records import WebhookNotice
+    from liasse.store.models import SyncCursor
+    from liasse.webhooks.processing import MAX_UNTRUSTED_READS, apply_event
+
+    office.worker.stop()
+    desk = office.liasse.desk("docsecure", "FICH")
+    first = desk.request_document(PERSON, DocumentType.RIB, "RIB 1", account_number="2950")
+    assert first.contact_id is not None
+    ids = [desk.exchange(first.id).remote_id] + [
+        desk.exchange(desk.request_document(first.contact_id, DocumentType.RIB, f"RIB {n}").id).remote_id
+        for n in range(2, MAX_UNTRUSTED_READS + 2)
+    ]
+
+    def synced() -> bool:
+        with office.liasse.store.session() as session:
+            return session.get(SyncCursor, ("docsecure", "etude@fichorga.example")) is not None
+
+    def event(trusted: bool) -> queue.ClaimedEvent:
+        notice = WebhookNotice(event_id="msg_many", kind="exchange.updated", remote_ids=tuple(str(i) for i in ids), trusted=trusted)
+        return queue.ClaimedEvent(id=0, provider="docsecure", notice=notice, attempts=1, claim="test")
+
+    apply_event(office.liasse, event(trusted=True))
+    assert not synced()  # signed: each item read on its own
+    apply_event(office.liasse, event(trusted=False))
+    assert synced()

@@ -114,3 +114,20 @@ def test_r5_failures_wait_longer_each_time_then_are_given_up(store: Store) -> No
     assert waits[:4] == [dt.timedelta(seconds=s) for s in (30, 60, 120, 240)]
     assert max(waits) == queue.MAX_DELAY
     assert queue.claim(store, now=moment + dt.timedelta(days=1)) == []
+
+
+def test_r5_the_migration_goes_down_and_up_again(store: Store) -> None:
+    from alembic import command
+
+    from liasse.store.database import alembic_config, current_revision
+
+    queue.record(store, "docsecure", notice(1), "a" * 64)
+    with store.engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0002")
+    with store.engine.connect() as connection:
+        assert current_revision(connection) == "0002"
+        assert "status" not in {c["name"] for c in sa.inspect(connection).get_columns("webhook_events")}
+    with store.engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+    # An event recorded before stays recorded, and is not processed again (it predates processing).
+    assert queue.counts(store) == {"done": 1}

@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: An untrusted notice naming more items than this is answered with one sync of the account instead.
+MAX_UNTRUSTED_READS = 5
+
 
 @attrs.frozen
 class ProcessReport:
@@ -95,7 +98,9 @@ def apply_event(liasse: Liasse, event: queue.ClaimedEvent) -> list[int]:
     changed: list[int] = []
     for account, (remote_ids, users) in by_account.items():
         desk = account_desk(liasse, provider, account, users)
-        report = desk.refresh(remote_ids) if remote_ids else desk.sync()
+        # Anyone may post an unsigned notice: one naming many items costs one sync, not one read each.
+        targeted = remote_ids and (notice.trusted or len(remote_ids) <= MAX_UNTRUSTED_READS)
+        report = desk.refresh(remote_ids) if targeted else desk.sync()
         changed.extend(report.changed)
     return changed
 
