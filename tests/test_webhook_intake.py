@@ -300,3 +300,20 @@ def test_r5_an_untrusted_notice_naming_many_items_costs_one_sync_not_a_read_each
     assert not synced()  # signed: each item read on its own
     apply_event(office.liasse, event(trusted=False))
     assert synced()
+
+
+def test_r5_an_item_gone_at_the_provider_is_skipped_not_retried(office: WebhookOffice) -> None:
+    from liasse.store.models import Exchange
+
+    office.worker.stop()
+    desk = office.liasse.desk("docsecure", "FICH")
+    request = desk.request_document(PERSON, DocumentType.RIB, "RIB pour la vente", account_number="2950")
+    with office.liasse.store.session() as session:
+        # As if DocSecure had purged the exchange: liasse still has it, the API answers 404.
+        session.get(Exchange, request.id).remote_id = "ex_purged"  # type: ignore[union-attr]
+    send = Deliveries(office)
+    body = send.body("ex_purged")
+    assert send.post(send.headers(body), body).status == 200
+    report = process_pending(office.liasse)
+    assert (report.done, report.failed, report.changed) == (1, 0, ())
+    assert desk.exchange(request.id).state is RequestState.SENT

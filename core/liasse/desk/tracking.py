@@ -25,6 +25,7 @@ from liasse.desk.records import (
     SyncReport,
 )
 from liasse.desk.sending import SendingMixin
+from liasse.errors import NotFound
 from liasse.records import RemoteState, RemoteStatus
 from liasse.states import ExchangeKind, LabelledState, RequestState, SendState, machine_for
 from liasse.store import record_transition
@@ -95,7 +96,12 @@ class TrackingMixin(SendingMixin):
         changed: list[int] = []
         received: list[int] = []
         for remote_id in dict.fromkeys(remote_ids):
-            moved = self._apply(self.liasse.hooks.read_status(self.ctx, remote_id), by=by)
+            try:
+                status = self.liasse.hooks.read_status(self.ctx, remote_id)
+            except NotFound:
+                # Gone at the provider: nothing to apply, and asking again would not bring it back.
+                continue
+            moved = self._apply(status, by=by)
             if moved is not None:
                 changed.append(moved.id)
                 if moved.state is RequestState.TO_IMPORT:
