@@ -1,4 +1,4 @@
-"""R5: the receiver over real loopback HTTP: forgeries refused with 400, an event processed once, nothing raw logged.
+"""BY-04, R5: the receiver over real loopback HTTP: forgeries refused with 400, an event processed once, nothing raw logged.
 
 The office runs DocSecure's sandbox and liasse's receiver on loopback. The
 deliveries below are built by the test with the office's webhook secret
@@ -113,7 +113,7 @@ def rib(tmp_path: Path) -> Path:
     return path
 
 
-def test_r5_forgeries_are_refused_with_400_and_the_real_event_is_applied_once(
+def test_by04_forgeries_are_refused_with_400_and_the_real_event_is_applied_once(
     office: WebhookOffice, rib: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -174,7 +174,7 @@ def test_r5_forgeries_are_refused_with_400_and_the_real_event_is_applied_once(
         assert valid["webhook-signature"] not in text
 
 
-def test_r5_a_body_over_the_cap_is_refused_before_it_is_read(office: WebhookOffice) -> None:
+def test_by04_a_body_over_the_cap_is_refused_before_it_is_read(office: WebhookOffice) -> None:
     huge = b"{" + b" " * (MAX_BODY + 10) + b"}"
     answer = requests.post(office.receiver.endpoint("docsecure"), data=huge, headers={"Content-Type": "application/json"}, timeout=10)
     assert answer.status_code == 413
@@ -182,7 +182,7 @@ def test_r5_a_body_over_the_cap_is_refused_before_it_is_read(office: WebhookOffi
     assert queue.counts(office.liasse.store) == {}
 
 
-def test_r5_a_provider_without_webhooks_or_unknown_answers_404(office: WebhookOffice) -> None:
+def test_by04_a_provider_without_webhooks_or_unknown_answers_404(office: WebhookOffice) -> None:
     root = office.receiver.url
     for name in ("esign", "nosuchprovider"):
         answer = requests.post(f"{root}/{name}", data=b"{}", timeout=10)
@@ -191,7 +191,7 @@ def test_r5_a_provider_without_webhooks_or_unknown_answers_404(office: WebhookOf
     assert requests.get(office.receiver.endpoint("docsecure"), timeout=10).status_code == 405
 
 
-def test_r5_a_failed_event_keeps_its_sentence_and_is_retried_later(office: WebhookOffice, rib: Path) -> None:
+def test_by04_a_failed_event_keeps_its_sentence_and_is_retried_later(office: WebhookOffice, rib: Path) -> None:
     office.worker.stop()  # processing by hand here, with a chosen clock
     exchange_id, remote_id = answered_request(office, rib)
     office.liasse.reset_credentials("docsecure", "FICH")
@@ -217,7 +217,7 @@ def test_r5_a_failed_event_keeps_its_sentence_and_is_retried_later(office: Webho
     assert "     1  traitées" in result.output
 
 
-def test_r5_cli_processes_what_is_due(office: WebhookOffice, rib: Path) -> None:
+def test_by04_cli_processes_what_is_due(office: WebhookOffice, rib: Path) -> None:
     office.worker.stop()
     exchange_id, remote_id = answered_request(office, rib)
     send = Deliveries(office)
@@ -261,7 +261,7 @@ def test_hook_liasse_read_status(office: WebhookOffice) -> None:
         office.liasse.hooks.read_status(attrs.evolve(desk.ctx, provider="juriszone"), remote_id)
 
 
-def test_r5_without_a_configured_secret_the_sender_is_told_to_retry_and_the_operator_why(
+def test_by04_without_a_configured_secret_the_sender_is_told_to_retry_and_the_operator_why(
     office: WebhookOffice, caplog: pytest.LogCaptureFixture
 ) -> None:
     (office.workdir / "secrets" / "docsecure_webhook").unlink()
@@ -274,7 +274,7 @@ def test_r5_without_a_configured_secret_the_sender_is_told_to_retry_and_the_oper
     assert queue.counts(office.liasse.store) == {}
 
 
-def test_r5_an_untrusted_notice_naming_many_items_costs_one_sync_not_a_read_each(office: WebhookOffice) -> None:
+def test_by04_an_untrusted_notice_naming_many_items_costs_one_sync_not_a_read_each(office: WebhookOffice) -> None:
     from liasse.records import WebhookNotice
     from liasse.store.models import SyncCursor
     from liasse.webhooks.processing import MAX_UNTRUSTED_READS, apply_event
@@ -302,7 +302,7 @@ def test_r5_an_untrusted_notice_naming_many_items_costs_one_sync_not_a_read_each
     assert synced()
 
 
-def test_r5_an_item_gone_at_the_provider_is_skipped_not_retried(office: WebhookOffice) -> None:
+def test_by04_an_item_gone_at_the_provider_is_skipped_not_retried(office: WebhookOffice) -> None:
     from liasse.store.models import Exchange
 
     office.worker.stop()

@@ -1,4 +1,4 @@
-"""R5 on PostgreSQL (issue 5, item 10): three host servers ingest and process the same 300 deliveries; each event applies once.
+"""BY-04, R5 on PostgreSQL (issue 5, item 10): three host servers ingest and process the same 300 deliveries; each event applies once.
 
 An office on PostgreSQL has 300 RIB requests its contact answered at
 DocSecure's sandbox. Three ``liasse webhooks serve`` processes, each with its
@@ -54,7 +54,7 @@ def _first_line(process: subprocess.Popen[str], timeout: float = 60.0) -> str:
 
 
 @pytest.mark.slow
-def test_r5_three_servers_on_postgresql_apply_each_of_300_events_once(
+def test_by04_three_servers_on_postgresql_apply_each_of_300_events_once(
     postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("LIASSE_SECRET_KEY", raising=False)

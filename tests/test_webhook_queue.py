@@ -1,4 +1,4 @@
-"""R5: the webhook queue in liasse's store: one row per event, exclusive claims, leases, retries.
+"""BY-04, R5: the webhook queue in liasse's store: one row per event, exclusive claims, leases, retries.
 
 On SQLite here (a file, several connections as several processes would
 have); ``test_webhook_postgres.py`` runs the same guarantees on PostgreSQL
@@ -40,7 +40,7 @@ def notice(n: int, **changes: object) -> WebhookNotice:
     return WebhookNotice(**fields)  # type: ignore[arg-type]
 
 
-def test_r5_an_event_is_recorded_once_per_provider(store: Store) -> None:
+def test_by04_an_event_is_recorded_once_per_provider(store: Store) -> None:
     first = queue.record(store, "docsecure", notice(1), "a" * 64)
     again = queue.record(store, "docsecure", notice(1, remote_ids=("ex_other",)), "b" * 64)
     elsewhere = queue.record(store, "esign", notice(1), "a" * 64)
@@ -50,13 +50,13 @@ def test_r5_an_event_is_recorded_once_per_provider(store: Store) -> None:
     assert [(r.provider, r.remote_ids, r.status) for r in rows] == [("docsecure", '["ex_1"]', "pending"), ("esign", '["ex_1"]', "pending")]
 
 
-def test_r5_untrusted_notice_is_kept_untrusted(store: Store) -> None:
+def test_by04_untrusted_notice_is_kept_untrusted(store: Store) -> None:
     queue.record(store, "ar24", notice(7, trusted=False, account="12", occurred_at=None), "c" * 64)
     (claimed,) = queue.claim(store, now=dt.datetime.now(dt.UTC))
     assert claimed.notice == notice(7, trusted=False, account="12", occurred_at=None, provider="ar24")
 
 
-def test_r5_concurrent_claims_share_the_events_without_overlap(store: Store, db_url: str) -> None:
+def test_by04_concurrent_claims_share_the_events_without_overlap(store: Store, db_url: str) -> None:
     for n in range(200):
         queue.record(store, "docsecure", notice(n), "a" * 64)
     later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
@@ -87,7 +87,7 @@ def test_r5_concurrent_claims_share_the_events_without_overlap(store: Store, db_
     assert queue.counts(store) == {"done": 200}
 
 
-def test_r5_a_crashed_workers_claim_is_taken_over_after_its_lease(store: Store) -> None:
+def test_by04_a_crashed_workers_claim_is_taken_over_after_its_lease(store: Store) -> None:
     queue.record(store, "docsecure", notice(1), "a" * 64)
     (held,) = queue.claim(store, now=NOW + dt.timedelta(seconds=1))
     assert queue.claim(store, now=NOW + dt.timedelta(minutes=4)) == []  # the lease holds
@@ -97,7 +97,7 @@ def test_r5_a_crashed_workers_claim_is_taken_over_after_its_lease(store: Store) 
     assert queue.finish(store, again) is True
 
 
-def test_r5_failures_wait_longer_each_time_then_are_given_up(store: Store) -> None:
+def test_by04_failures_wait_longer_each_time_then_are_given_up(store: Store) -> None:
     queue.record(store, "docsecure", notice(1), "a" * 64)
     moment = NOW + dt.timedelta(seconds=1)
     waits = []
@@ -116,7 +116,7 @@ def test_r5_failures_wait_longer_each_time_then_are_given_up(store: Store) -> No
     assert queue.claim(store, now=moment + dt.timedelta(days=1)) == []
 
 
-def test_r5_the_migration_goes_down_and_up_again(store: Store) -> None:
+def test_by04_the_migration_goes_down_and_up_again(store: Store) -> None:
     from alembic import command
 
     from liasse.store.database import alembic_config, current_revision

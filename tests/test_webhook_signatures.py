@@ -1,4 +1,4 @@
-"""R5: webhook signatures checked on the raw body, in constant time, with several active secrets.
+"""BY-04, R5: webhook signatures checked on the raw body, in constant time, with several active secrets.
 
 The six cases of Standard Webhooks' own test suite (valid; several
 signatures, one valid; tampered body; wrong secret; old or future
@@ -45,46 +45,46 @@ def verify(headers: dict[str, str], body: bytes, secrets: tuple[Secret, ...] = (
     return verify_standard(headers, body, secrets, title="DocSecure", provider="docsecure", now=now)
 
 
-def test_r5_standard_webhooks_published_vector_is_reproduced() -> None:
+def test_by04_standard_webhooks_published_vector_is_reproduced() -> None:
     assert sign_standard(VECTOR_SECRET, VECTOR_ID, VECTOR_TIMESTAMP, VECTOR_BODY) == VECTOR_SIGNATURE
     envelope = verify({"webhook-id": VECTOR_ID, "webhook-timestamp": str(VECTOR_TIMESTAMP), "webhook-signature": VECTOR_SIGNATURE}, VECTOR_BODY)
     assert envelope.message_id == VECTOR_ID
     assert envelope.timestamp == VECTOR_NOW
 
 
-def test_r5_case1_valid_signature_is_accepted_whatever_the_header_case() -> None:
+def test_by04_case1_valid_signature_is_accepted_whatever_the_header_case() -> None:
     headers = {name.upper(): value for name, value in headers_for(BODY).items()}
     assert verify(headers, BODY).message_id == VECTOR_ID
 
 
-def test_r5_case2_several_signatures_one_valid_is_accepted() -> None:
+def test_by04_case2_several_signatures_one_valid_is_accepted() -> None:
     good = headers_for(BODY)
     forged = "v1," + base64.b64encode(b"x" * 32).decode()
     good["webhook-signature"] = f"v2,abc {forged} {good['webhook-signature']}"
     assert verify(good, BODY).message_id == VECTOR_ID
 
 
-def test_r5_case2_rotation_either_active_secret_is_accepted() -> None:
+def test_by04_case2_rotation_either_active_secret_is_accepted() -> None:
     # The office lists the new secret beside the old one while the provider rotates.
     assert verify(headers_for(BODY, OTHER_SECRET), BODY, (VECTOR_SECRET, OTHER_SECRET)).message_id == VECTOR_ID
     assert verify(headers_for(BODY, VECTOR_SECRET), BODY, (OTHER_SECRET, VECTOR_SECRET)).message_id == VECTOR_ID
 
 
-def test_r5_case3_tampered_body_is_refused() -> None:
+def test_by04_case3_tampered_body_is_refused() -> None:
     headers = headers_for(BODY)
     with pytest.raises(WebhookRejected) as refused:
         verify(headers, BODY.replace(b"ex_12", b"ex_13"))
     assert refused.value.reason == "bad_signature"
 
 
-def test_r5_case4_wrong_secret_is_refused() -> None:
+def test_by04_case4_wrong_secret_is_refused() -> None:
     with pytest.raises(WebhookRejected) as refused:
         verify(headers_for(BODY, OTHER_SECRET), BODY)
     assert refused.value.reason == "bad_signature"
 
 
 @pytest.mark.parametrize("offset", [-301, 301, -86400, 86400 * 365])
-def test_r5_case5_old_or_future_timestamp_is_refused(offset: int) -> None:
+def test_by04_case5_old_or_future_timestamp_is_refused(offset: int) -> None:
     at = VECTOR_TIMESTAMP + offset
     # Correctly signed: only the time is wrong (a replayed old delivery, or a forged future one).
     with pytest.raises(WebhookRejected) as refused:
@@ -94,13 +94,13 @@ def test_r5_case5_old_or_future_timestamp_is_refused(offset: int) -> None:
 
 
 @pytest.mark.parametrize("offset", [-300, 0, 300])
-def test_r5_case5_timestamp_within_five_minutes_either_way_is_accepted(offset: int) -> None:
+def test_by04_case5_timestamp_within_five_minutes_either_way_is_accepted(offset: int) -> None:
     at = VECTOR_TIMESTAMP + offset
     assert verify(headers_for(BODY, at=at), BODY).timestamp == dt.datetime.fromtimestamp(at, dt.UTC)
 
 
 @pytest.mark.parametrize("missing", ["webhook-id", "webhook-timestamp", "webhook-signature"])
-def test_r5_case6_missing_headers_are_refused_and_named(missing: str) -> None:
+def test_by04_case6_missing_headers_are_refused_and_named(missing: str) -> None:
     headers = headers_for(BODY)
     del headers[missing]
     with pytest.raises(WebhookRejected) as refused:
@@ -109,7 +109,7 @@ def test_r5_case6_missing_headers_are_refused_and_named(missing: str) -> None:
     assert missing in refused.value.message("fr")
 
 
-def test_r5_unreadable_timestamp_is_refused() -> None:
+def test_by04_unreadable_timestamp_is_refused() -> None:
     headers = headers_for(BODY)
     headers["webhook-timestamp"] = "yesterday"
     with pytest.raises(WebhookRejected) as refused:
@@ -117,7 +117,7 @@ def test_r5_unreadable_timestamp_is_refused() -> None:
     assert refused.value.reason == "malformed"
 
 
-def test_r5_body_reserialised_by_a_framework_is_refused() -> None:
+def test_by04_body_reserialised_by_a_framework_is_refused() -> None:
     # What a framework hands over after json.loads + json.dumps: same data, other bytes.
     reserialised = json.dumps(json.loads(BODY)).encode()
     assert reserialised != BODY and json.loads(reserialised) == json.loads(BODY)
@@ -126,21 +126,21 @@ def test_r5_body_reserialised_by_a_framework_is_refused() -> None:
     assert refused.value.reason == "bad_signature"
 
 
-def test_r5_no_configured_secret_is_a_sentence_saying_where_to_put_one() -> None:
+def test_by04_no_configured_secret_is_a_sentence_saying_where_to_put_one() -> None:
     with pytest.raises(WebhookSecretsMissing) as refused:
         verify(headers_for(BODY), BODY, ())
     assert "webhook_secrets" in refused.value.message("fr")
     assert "[providers.docsecure]" in refused.value.message("en")
 
 
-def test_r5_malformed_secret_is_refused_without_quoting_it() -> None:
+def test_by04_malformed_secret_is_refused_without_quoting_it() -> None:
     bad = Secret("whsec_not!base64?at-all")
     with pytest.raises(WebhookSecretInvalid) as refused:
         verify(headers_for(BODY), BODY, (bad,))
     assert bad.reveal() not in refused.value.message("fr") + refused.value.message("en")
 
 
-def test_r5_refusals_never_name_a_secret_nor_quote_the_body() -> None:
+def test_by04_refusals_never_name_a_secret_nor_quote_the_body() -> None:
     attempts = [
         (headers_for(BODY, OTHER_SECRET), BODY),
         (headers_for(BODY, at=VECTOR_TIMESTAMP - 3600), BODY),
@@ -224,7 +224,7 @@ def _comparisons_of_signatures(source: str) -> list[int]:
     return lines
 
 
-def test_r5_no_signature_is_compared_with_equals_anywhere_in_webhook_code() -> None:
+def test_by04_no_signature_is_compared_with_equals_anywhere_in_webhook_code() -> None:
     root = Path(__file__).resolve().parents[1]
     files = [*(root / "core" / "liasse" / "webhooks").glob("*.py"), root / "core" / "liasse" / "sandbox" / "webhooks.py"]
     files += list((root / "plugins").glob("*/liasse_*/client.py"))
@@ -232,5 +232,5 @@ def test_r5_no_signature_is_compared_with_equals_anywhere_in_webhook_code() -> N
     assert {path: lines for path, lines in found.items() if lines} == {}
 
 
-def test_r5_the_lint_rule_can_fail() -> None:
+def test_by04_the_lint_rule_can_fail() -> None:
     assert _comparisons_of_signatures("ok = expected_signature == header\n") == [1]

@@ -1,4 +1,4 @@
-"""Webhooks from providers: verified on the raw body, recorded once, applied after a re-read (R5).
+"""Webhooks from providers: verified on the raw body, recorded once, applied after a re-read (BY-04, R5).
 
 One module per concern:
 

@@ -1,4 +1,4 @@
-"""DocSecure's webhooks end to end (DS-20, DS-25, R5): the sandbox POSTs, liasse's receiver records, the worker applies.
+"""DocSecure's webhooks end to end (BY-04, DS-20, DS-25, R5): the sandbox POSTs, liasse's receiver records, the worker applies.
 
 The contact uploads on the sandbox's real pages; the sandbox delivers a
 signed Standard Webhooks event to liasse's receiver served on loopback; the
@@ -79,7 +79,7 @@ def martin_of(signed_office: WebhookOffice) -> Recipient:
     return Recipient(signed_office.sandbox.url, "jacques.martin@free.fr", "+33654559987")
 
 
-def test_ds20_upload_reaches_the_office_by_signed_webhook_without_a_sync(
+def test_by04_upload_reaches_the_office_by_signed_webhook_without_a_sync(
     signed_office: WebhookOffice, martin_of: Recipient, rib_file: Path
 ) -> None:
     office = signed_office
@@ -120,7 +120,7 @@ def test_ds25_a_downloaded_send_is_done_by_webhook(
     assert wait_for(lambda: desk.exchange(send.id).state is SendState.DONE), deliveries(office)
 
 
-def test_ds20_unanswered_deliveries_are_retried_until_the_office_listens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rib_file: Path) -> None:
+def test_by04_unanswered_deliveries_are_retried_until_the_office_listens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rib_file: Path) -> None:
     monkeypatch.delenv("LIASSE_SECRET_KEY", raising=False)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -145,7 +145,7 @@ def test_ds20_unanswered_deliveries_are_retried_until_the_office_listens(tmp_pat
         assert subscription["id"].startswith("wh_")
 
 
-def test_ds20_a_rotated_secret_loses_no_delivery(signed_office: WebhookOffice, martin_of: Recipient, rib_file: Path) -> None:
+def test_by04_a_rotated_secret_loses_no_delivery(signed_office: WebhookOffice, martin_of: Recipient, rib_file: Path) -> None:
     office = signed_office
     subscription = subscribe(office)
     desk = office.liasse.desk("docsecure", "FICH")
@@ -169,7 +169,7 @@ def unsigned_office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
         yield office
 
 
-def test_ds20_unsigned_notice_is_untrusted_and_the_state_is_read_from_the_api(unsigned_office: WebhookOffice, rib_file: Path) -> None:
+def test_by04_unsigned_notice_is_untrusted_and_the_state_is_read_from_the_api(unsigned_office: WebhookOffice, rib_file: Path) -> None:
     office = unsigned_office
     subscribe(office, signed=False)
     desk = office.liasse.desk("docsecure", "FICH")
@@ -195,7 +195,7 @@ def _event(office: WebhookOffice, event_id: str) -> WebhookEvent | None:
         return session.scalars(sa.select(WebhookEvent).where(WebhookEvent.event_id == event_id)).first()
 
 
-def test_ds20_the_sandbox_refuses_a_bad_subscription(signed_office: WebhookOffice) -> None:
+def test_by04_the_sandbox_refuses_a_bad_subscription(signed_office: WebhookOffice) -> None:
     refused = sandbox_api(signed_office, "POST", "/webhooks", json={"url": "ftp://office.example/hook"})
     assert refused.status_code == 422 and refused.json()["field"] == "url"
     assert sandbox_api(signed_office, "DELETE", "/webhooks/wh_999").status_code == 404
