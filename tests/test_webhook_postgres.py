@@ -95,7 +95,7 @@ def test_by04_three_servers_on_postgresql_apply_each_of_300_events_once(
         for _ in range(SERVERS):
             servers.append(
                 subprocess.Popen(
-                    [liasse_cmd, "--config", str(config), "webhooks", "serve", "--port", "0"],
+                    [liasse_cmd, "--config", str(config), "webhooks", "serve", "--port", "0", "--poll-every", "0"],
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
                     text=True,

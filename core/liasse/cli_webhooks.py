@@ -91,16 +91,23 @@ def status(ctx: click.Context, provider: str | None) -> None:
 @webhooks.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (put a TLS proxy in front).")
 @click.option("--port", default=8765, show_default=True, type=int, help="Port to listen on (0: a free one, printed).")
+@click.option(
+    "--poll-every",
+    default=900.0,
+    show_default=True,
+    type=float,
+    help="Seconds between fallback syncs of every connected account (0: none).",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int) -> None:
-    """Serve POST /liasse/webhooks/<provider> and process what arrives, until Ctrl-C."""
+def serve(ctx: click.Context, host: str, port: int, poll_every: float) -> None:
+    """Serve POST /liasse/webhooks/<provider>, process what arrives and sync as a fallback, until Ctrl-C."""
     import threading
 
     from liasse.webhooks.processing import WebhookWorker
     from liasse.webhooks.receiver import WebhookReceiver, serve as serve_receiver
 
     liasse = _liasse(ctx)
-    worker = WebhookWorker(liasse).start()
+    worker = WebhookWorker(liasse, poll_every=poll_every or None).start()
     running = serve_receiver(WebhookReceiver(liasse, on_accepted=lambda _receipt: worker.wake()), host=host, port=port)
     click.echo(f"{running.url}/<provider>")
     sys.stdout.flush()

@@ -57,9 +57,17 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10.0, interval: flo
 
 @contextlib.contextmanager
 def webhook_office(
-    workdir: Path, provider: str, provider_keys: Mapping[str, str] | None = None, *, port: int = 0
+    workdir: Path,
+    provider: str,
+    provider_keys: Mapping[str, str] | None = None,
+    *,
+    port: int = 0,
+    poll_every: float | None = None,
 ) -> Iterator[WebhookOffice]:
-    """An office on ``provider``'s sandbox with ``provider_keys`` (TOML values) added to its table, receiving webhooks."""
+    """An office on ``provider``'s sandbox with ``provider_keys`` (TOML values) added to its table, receiving webhooks.
+
+    ``poll_every`` turns on the worker's fallback sync (seconds).
+    """
     discovery = Liasse.open(None)
     running = start_sandboxes(discovery, [provider])
     liasse: Liasse | None = None
@@ -75,7 +83,7 @@ def webhook_office(
         account = running[provider].sandbox.user_account
         if liasse.provider(provider).credential_fields and account is not None:
             liasse.connect(provider, DEMO_USER, account.login, Secret(account.secret))
-        worker = WebhookWorker(liasse, interval=0.5).start()
+        worker = WebhookWorker(liasse, interval=0.5, poll_every=poll_every).start()
         receiver = serve(WebhookReceiver(liasse, on_accepted=lambda _receipt: worker.wake()), port=port)
         yield WebhookOffice(liasse, running[provider], receiver, worker, workdir)
     finally:

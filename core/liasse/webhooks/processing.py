@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,7 @@ from liasse.store.models import Exchange as ExchangeRow
 from liasse.store.models import StoredCredentials
 from liasse.webhooks import queue
 from liasse.webhooks.errors import WebhookAccountUnknown
+from liasse.webhooks.fallback import sync_connected
 
 if TYPE_CHECKING:
     from liasse.app import Liasse
@@ -136,16 +138,25 @@ def account_desk(liasse: Liasse, provider: str, provider_account: str, hints: It
 
 
 class WebhookWorker:
-    """Processes events in a thread: when woken (a new event) and every ``interval`` seconds (retries)."""
+    """Processes events in a thread: when woken (a new event) and every ``interval`` seconds (retries).
 
-    def __init__(self, liasse: Liasse, interval: float = 30.0) -> None:
+    With ``poll_every`` (seconds), it also syncs every connected account that
+    often (:func:`liasse.webhooks.fallback.sync_connected`): the polling that
+    catches what a lost notification would have said.
+    """
+
+    def __init__(self, liasse: Liasse, interval: float = 30.0, *, poll_every: float | None = None) -> None:
         self.liasse = liasse
-        self.interval = interval
+        self.interval = interval if poll_every is None else min(interval, poll_every)
+        self.poll_every = poll_every
+        self._last_poll = time.monotonic()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="liasse-webhooks", daemon=True)
         #: Every report of a run that claimed something, for tests and a host's screen.
         self.reports: list[ProcessReport] = []
+        #: Fallback syncs run so far.
+        self.polls = 0
 
     def start(self) -> WebhookWorker:
         """Begin processing in the background."""
@@ -170,6 +181,10 @@ class WebhookWorker:
                 break
             try:
                 report = process_pending(self.liasse)
+                if self.poll_every is not None and time.monotonic() - self._last_poll >= self.poll_every:
+                    self._last_poll = time.monotonic()
+                    self.polls += 1
+                    sync_connected(self.liasse)
             except Exception:  # noqa: BLE001 - the store may be down for a while: try again later
                 log.exception("webhook processing run failed")
                 continue

@@ -199,3 +199,19 @@ def test_by04_the_sandbox_refuses_a_bad_subscription(signed_office: WebhookOffic
     refused = sandbox_api(signed_office, "POST", "/webhooks", json={"url": "ftp://office.example/hook"})
     assert refused.status_code == 422 and refused.json()["field"] == "url"
     assert sandbox_api(signed_office, "DELETE", "/webhooks/wh_999").status_code == 404
+
+
+def test_by04_polling_is_the_fallback_when_no_notification_comes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rib_file: Path) -> None:
+    monkeypatch.delenv("LIASSE_SECRET_KEY", raising=False)
+    # No subscription at all: only the worker's fallback sync can tell the office.
+    with webhook_office(tmp_path / "office", "docsecure", SIGNED_KEYS, poll_every=0.3) as office:
+        office.write_secret("docsecure_webhook", "whsec_" + "A" * 32)
+        desk = office.liasse.desk("docsecure", "FICH")
+        request = desk.request_document(PERSON, DocumentType.RIB, "RIB pour la vente", account_number="2950")
+        Recipient(office.sandbox.url, "jacques.martin@free.fr", "+33654559987").answer_request(rib_file)
+        assert wait_for(lambda: desk.exchange(request.id).state is RequestState.TO_IMPORT)
+        assert desk.counter("2950").count == 1
+        assert deliveries(office) == [] and office.worker.polls >= 1
+        with office.liasse.store.session() as session:
+            by = session.scalars(sa.select(ExchangeTransition.by).where(ExchangeTransition.exchange_id == request.id)).all()
+        assert by[-1] == "sync"
