@@ -87,7 +87,8 @@ def main() -> None:
         base_server = make_server("127.0.0.1", 0, baseline_app(receiver.max_body), threaded=True, request_handler=_Quiet)
         threading.Thread(target=base_server.serve_forever, daemon=True).start()
         base_url = f"http://127.0.0.1:{base_server.server_port}/baseline"
-        ours, bare = [], []
+        ours: list[float] = []
+        bare: list[float] = []
         try:
             with requests.Session() as session:
                 for i in range(n):
