@@ -4,10 +4,16 @@ A provider's sandbox keeps one :class:`WebhookSender`, lets its API
 clients subscribe a URL (:meth:`WebhookSender.subscribe` returns the
 secret once, as real providers do), and calls :meth:`WebhookSender.emit`
 when one of its objects changes. A thread POSTs each event to each
-subscription of the object's owner, signed with the Standard Webhooks
-scheme (``webhook-id``, ``webhook-timestamp``, ``webhook-signature``, one
-``v1`` signature per active secret, so a rotation loses nothing), or
-unsigned for a subscription made so.
+subscription of the object's owner, signed with the sender's scheme, or
+unsigned for a subscription made so:
+
+* ``"standard"`` (Standard Webhooks): ``webhook-id``, ``webhook-timestamp``,
+  ``webhook-signature`` with one ``v1`` signature per active secret, so a
+  rotation loses nothing; the body is ``{"type", "timestamp", "data"}``;
+* ``"yousign"`` (Yousign v3): ``X-Yousign-Signature-256: sha256=<hex>`` over
+  the body with the newest secret, ``X-Yousign-Issued-At``, ``X-Yousign-Retry``;
+  the body is ``{"event_id", "event_name", "event_time", "subscription_id",
+  "subscription_description", "sandbox", "data"}``.
 
 Retries follow the providers': an answer in 2xx is delivered; a 4xx other
 than 408 and 429 is a refusal and is not retried (a receiver answers 400 to
@@ -27,12 +33,13 @@ import json
 import secrets
 import threading
 import time
+import uuid
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from liasse.secrets import Secret
-from liasse.webhooks.signatures import sign_standard
+from liasse.webhooks.signatures import sign_hex, sign_standard
 
 if TYPE_CHECKING:
     from liasse.sandbox.kit import Sandbox
@@ -46,8 +53,13 @@ ROTATION_OVERLAP = dt.timedelta(hours=24)
 USER_AGENT = "liasse-sandbox-webhooks"
 
 
-def new_secret() -> str:
-    """A Standard Webhooks secret: ``whsec_`` and 24 random bytes in base64."""
+SCHEMES = ("standard", "yousign")
+
+
+def new_secret(scheme: str = "standard") -> str:
+    """A subscription secret: Standard Webhooks' ``whsec_`` + 24 random bytes in base64, or Yousign's 32 hex digits."""
+    if scheme == "yousign":
+        return secrets.token_hex(16)
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode("ascii")
 
 
@@ -120,8 +132,11 @@ class Delivery:
 class WebhookSender:
     """A sandbox's subscriptions and the thread that delivers their events."""
 
-    def __init__(self, retry_delays: tuple[float, ...] = RETRY_DELAYS) -> None:
+    def __init__(self, retry_delays: tuple[float, ...] = RETRY_DELAYS, scheme: str = "standard") -> None:
+        if scheme not in SCHEMES:
+            raise ValueError(f"unknown webhook scheme {scheme!r}; known: {', '.join(SCHEMES)}")
         self.retry_delays = retry_delays
+        self.scheme = scheme
         self._lock = threading.Lock()
         self._subscriptions: dict[str, Subscription] = {}
         self._deliveries: list[Delivery] = []
@@ -138,7 +153,7 @@ class WebhookSender:
         with self._lock:
             self._ids += 1
             subscription = Subscription(f"wh_{self._ids}", owner, url, signed, now)
-            secret = new_secret() if signed else None
+            secret = new_secret(self.scheme) if signed else None
             if secret is not None:
                 subscription.secrets.append(SubscriptionSecret(secret))
             self._subscriptions[subscription.id] = subscription
@@ -154,7 +169,7 @@ class WebhookSender:
             for old in subscription.secrets:
                 if old.retire_at is None:
                     old.retire_at = now + ROTATION_OVERLAP
-            secret = new_secret()
+            secret = new_secret(self.scheme)
             subscription.secrets.append(SubscriptionSecret(secret))
             return secret
 
@@ -180,15 +195,14 @@ class WebhookSender:
     def emit(self, owner: str, event_type: str, data: dict[str, Any]) -> str | None:
         """Queue an event for every subscription of ``owner``; its id (the same for every subscription), or None without any."""
         now = time.time()
-        payload = {"type": event_type, "timestamp": dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z"), "data": data}
-        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-        # One id per event, as Standard Webhooks has it: every endpoint, and every retry, sees the same.
-        event_id = f"msg_{secrets.token_hex(12)}"
+        # One id per event, as both schemes have it: every endpoint, and every retry, sees the same.
+        event_id = f"msg_{secrets.token_hex(12)}" if self.scheme == "standard" else str(uuid.uuid4())
         queued = 0
         with self._lock:
             for subscription in self._subscriptions.values():
                 if subscription.owner != owner:
                     continue
+                body = self._body(event_id, event_type, data, subscription, int(now))
                 self._deliveries.append(
                     Delivery(event_id, subscription.id, subscription.url, event_type, body, int(now), due=time.monotonic())
                 )
@@ -201,22 +215,48 @@ class WebhookSender:
         self._wake.set()
         return event_id
 
+    def _body(self, event_id: str, event_type: str, data: dict[str, Any], subscription: Subscription, now: int) -> bytes:
+        if self.scheme == "yousign":
+            payload: dict[str, Any] = {
+                "event_id": event_id,
+                "event_name": event_type,
+                "event_time": str(now),
+                "subscription_id": subscription.id,
+                "subscription_description": "",
+                "sandbox": True,
+                "data": data,
+            }
+        else:
+            payload = {"type": event_type, "timestamp": dt.datetime.fromtimestamp(now, dt.UTC).isoformat().replace("+00:00", "Z"), "data": data}
+        return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
     def deliveries(self) -> list[Delivery]:
         """Every delivery so far, oldest first."""
         with self._lock:
             return list(self._deliveries)
 
     def headers(self, delivery: Delivery) -> dict[str, str]:
-        """The headers of a delivery's next POST: Standard Webhooks' three, signed with every active secret."""
+        """The headers of a delivery's next POST, signed as the scheme says."""
+        with self._lock:
+            subscription = self._subscriptions.get(delivery.subscription_id)
+            keys = subscription.active_secrets(dt.datetime.now(dt.UTC)) if subscription and subscription.signed else []
+            retry = len(delivery.attempts)
+        if self.scheme == "yousign":
+            headers = {
+                "Content-Type": "application/json",
+                "User-Agent": "Yousign Webhook Bot",
+                "X-Yousign-Issued-At": dt.datetime.now(dt.UTC).isoformat(),
+                "X-Yousign-Retry": str(retry),
+            }
+            if keys:
+                headers["X-Yousign-Signature-256"] = sign_hex(Secret(keys[0]), delivery.body)
+            return headers
         headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
             "webhook-id": delivery.event_id,
             "webhook-timestamp": str(delivery.timestamp),
         }
-        with self._lock:
-            subscription = self._subscriptions.get(delivery.subscription_id)
-            keys = subscription.active_secrets(dt.datetime.now(dt.UTC)) if subscription and subscription.signed else []
         if keys:
             headers["webhook-signature"] = " ".join(
                 sign_standard(Secret(key), delivery.event_id, delivery.timestamp, delivery.body) for key in keys
