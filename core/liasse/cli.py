@@ -215,6 +215,11 @@ from liasse.cli_verify import verify  # noqa: E402
 
 cli.add_command(verify)
 
+# R5: webhooks received from providers (the store and plugins load when a subcommand runs).
+from liasse.cli_webhooks import webhooks  # noqa: E402
+
+cli.add_command(webhooks)
+
 
 def main() -> None:
     """Entry point of the ``liasse`` script."""

@@ -35,10 +35,12 @@ from liasse.records import (
     ReminderReceipt,
     RemoteContact,
     RemoteExchange,
+    RemoteStatus,
     Screening,
     ShareDraft,
     SignatureRequestDraft,
     StatusPage,
+    WebhookNotice,
 )
 
 if TYPE_CHECKING:
@@ -66,6 +68,8 @@ _STEP_WORDS: dict[str, tuple[str, str]] = {
     "liasse_request_signature": ("signature électronique", "e-signature"),
     "liasse_send_registered_mail": ("lettre recommandée électronique", "registered e-mail"),
     "liasse_share_documents": ("zone de partage", "shared zone"),
+    "liasse_read_webhook": ("réception des notifications (webhooks)", "webhook intake"),
+    "liasse_read_status": ("lecture du statut d'un élément", "item status read"),
 }
 
 
@@ -158,6 +162,14 @@ class Hooks:
     def share_documents(self, ctx: ProviderContext[Any], share: ShareDraft, idempotency_key: str) -> RemoteExchange:
         """Share documents in a shared zone (``liasse_share_documents``)."""
         return self._route("liasse_share_documents", ctx, RemoteExchange, share=share, idempotency_key=idempotency_key)
+
+    def read_webhook(self, ctx: ProviderContext[Any], headers: Mapping[str, str], body: bytes) -> WebhookNotice:
+        """Verify and read a webhook delivery (``liasse_read_webhook``)."""
+        return self._route("liasse_read_webhook", ctx, WebhookNotice, headers=headers, body=body)
+
+    def read_status(self, ctx: ProviderContext[Any], remote_id: str) -> RemoteStatus:
+        """One item's current status (``liasse_read_status``)."""
+        return self._route("liasse_read_status", ctx, RemoteStatus, remote_id=remote_id)
 
     # --- extension points --------------------------------------------------------
 

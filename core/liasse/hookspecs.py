@@ -23,7 +23,7 @@ breaking plugins. A hook that does not apply returns ``None``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,10 +50,12 @@ if TYPE_CHECKING:
         ReminderReceipt,
         RemoteContact,
         RemoteExchange,
+        RemoteStatus,
         Screening,
         ShareDraft,
         SignatureRequestDraft,
         StatusPage,
+        WebhookNotice,
     )
 
 #: Version of these specs. A plugin's ``ProviderInfo.spec_version`` must share its major.
@@ -77,6 +79,8 @@ ROUTED_HOOKS: tuple[str, ...] = (
     "liasse_request_signature",
     "liasse_send_registered_mail",
     "liasse_share_documents",
+    "liasse_read_webhook",
+    "liasse_read_status",
 )
 
 
@@ -207,6 +211,30 @@ def liasse_send_registered_mail(
 @hookspec(firstresult=True)
 def liasse_share_documents(ctx: ProviderContext[Any], share: ShareDraft, idempotency_key: str) -> RemoteExchange:
     """Share documents of an exported file with its parties until an expiry date (JZ-03, JZ-04)."""
+
+
+@hookspec(firstresult=True)
+def liasse_read_webhook(ctx: ProviderContext[Any], headers: Mapping[str, str], body: bytes) -> WebhookNotice:
+    """Verify a webhook delivery on its raw ``body`` and say which items it concerns.
+
+    ``headers`` have lower-case names; ``body`` is the bytes as received,
+    never re-serialised. Check the signature with :mod:`liasse.webhooks.signatures`
+    against ``ctx.settings``' webhook secrets and raise its
+    :class:`~liasse.webhooks.errors.WebhookRejected` when it fails (liasse
+    answers 400). Return a :class:`~liasse.records.WebhookNotice` with the
+    provider's event id; a provider whose webhooks are unsigned returns it
+    with ``trusted=False``. ``ctx`` has the office's settings and no user's
+    credentials: make no API call here, liasse re-reads the items later.
+    """
+
+
+@hookspec(firstresult=True)
+def liasse_read_status(ctx: ProviderContext[Any], remote_id: str) -> RemoteStatus:
+    """The current status of one item, read from the provider's API (a webhook's targeted re-read).
+
+    Optional: for a provider without it, liasse runs ``liasse_sync_status``
+    from the stored cursor instead.
+    """
 
 
 # --- extension points (every implementation takes part) ------------------------

@@ -65,6 +65,7 @@ if TYPE_CHECKING:
         IncomingDocument as IncomingDocument,
         Screening as Screening,
     )
+    from liasse.records.webhook import WebhookNotice as WebhookNotice
 
 #: Where each record lives. Modules load on first use, so listing plugins
 #: builds only the declaration records (an attrs class costs about a millisecond).
@@ -105,6 +106,7 @@ _HOMES: dict[str, str] = {
     "Severity": "intake",
     "IncomingDocument": "intake",
     "Screening": "intake",
+    "WebhookNotice": "webhook",
 }
 
 __all__ = sorted(_HOMES)
