@@ -31,6 +31,7 @@ from liasse.errors import (
     UnknownProvider,
 )
 from liasse.http import HttpClient
+from liasse.retries import RetryBudget
 from liasse.manager import LiassePluginManager
 from liasse.records import AccessReport, Credentials, ProviderContext, ProviderInfo
 from liasse.secrets import Secret
@@ -58,6 +59,8 @@ class Liasse:
         providers = {r.name: r.info for r in self.plugins if r.status is PluginStatus.OK and r.info is not None}
         self.providers: dict[str, ProviderInfo] = providers
         self._http: dict[tuple[str, str], HttpClient] = {}
+        #: One retry quota per provider, shared by its clients: an outage stops every user's retries (R2).
+        self._budgets: dict[str, RetryBudget] = {}
         self._lock = threading.Lock()
 
     @functools.cached_property
@@ -186,7 +189,8 @@ class Liasse:
         with self._lock:
             client = self._http.get(key)
             if client is None:
-                client = HttpClient(title, settings.base_url, timeout=settings.timeout)
+                budget = self._budgets.setdefault(provider, RetryBudget())
+                client = HttpClient(title, settings.base_url, timeout=settings.timeout, budget=budget)
                 self._http[key] = client
             return client
 

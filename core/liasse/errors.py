@@ -125,10 +125,20 @@ class OfficeKeysRefused(AccessDenied):
 
 
 class ProviderUnavailable(ProviderError):
-    """The provider could not be reached or is down; nothing was lost."""
+    """The provider could not be reached or is down; nothing was lost.
+
+    ``retry_after`` (seconds, optional) is when the provider said to come back
+    (its ``Retry-After``), so the outbox schedules the next attempt then.
+    """
 
     fr = "{title} ne répond pas ({detail}). Rien n'est perdu : réessayez plus tard."
     en = "{title} is not answering ({detail}). Nothing is lost: try again later."
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds the provider asked to wait before the next attempt, if it said."""
+        value = self.params.get("retry_after")
+        return float(value) if value is not None else None
 
 
 # --- state -------------------------------------------------------------------
