@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
     from liasse.credentials import CredentialVault
     from liasse.desk import ExchangeDesk
+    from liasse.outbox import OutboxRelay
     from liasse.store.database import Store
 
 
@@ -250,6 +251,13 @@ class Liasse:
         from liasse.store.database import default_store_url, open_store
 
         return open_store(self.settings.store_url or default_store_url())
+
+    @functools.cached_property
+    def outbox(self) -> OutboxRelay:
+        """The outbox relay: every request and send goes through it, exactly once (issue 5)."""
+        from liasse.outbox import OutboxRelay
+
+        return OutboxRelay(self)
 
     @functools.cached_property
     def vault(self) -> CredentialVault:
