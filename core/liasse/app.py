@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -248,9 +249,11 @@ class Liasse:
     @functools.cached_property
     def store(self) -> Store:
         """liasse's own database, migrated to the current schema."""
-        from liasse.store.database import default_store_url, open_store
+        from liasse.store.database import DATABASE_URL_VARIABLE, default_store_url, open_store
 
-        return open_store(self.settings.store_url or default_store_url())
+        # LIASSE_DATABASE_URL wins over liasse.toml, as documented: several host servers share one PostgreSQL.
+        url = os.environ.get(DATABASE_URL_VARIABLE, "").strip()
+        return open_store(url or self.settings.store_url or default_store_url())
 
     @functools.cached_property
     def outbox(self) -> OutboxRelay:

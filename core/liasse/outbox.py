@@ -25,10 +25,10 @@ makes the call, the same way for a button the user is waiting on
    says so. Nothing is deleted: "Réessayer" sends a failed or dead row again
    under its first key.
 
-``LIASSE_CRASH_AT`` (read once, at import) is the crash tests' hook: it kills
-the relay with SIGKILL at a window (``after_commit``, ``after_send``, or
-``during_call:<seconds>`` after the call began). Unset, it costs one
-comparison per row.
+``LIASSE_CRASH_AT`` (read once, when a relay is built) is the crash tests'
+hook: it kills the relay with SIGKILL at a window (``after_commit``,
+``after_send``, or ``during_call:<seconds>`` after the call began). Unset, it
+costs one comparison per row.
 """
 
 from __future__ import annotations
@@ -59,7 +59,6 @@ log = logging.getLogger(__name__)
 
 #: The crash tests' hook: ``after_commit``, ``after_send`` or ``during_call:<seconds>``.
 CRASH_VARIABLE = "LIASSE_CRASH_AT"
-_CRASH_AT = os.environ.get(CRASH_VARIABLE, "").strip() or None
 #: The operations the relay knows how to replay: those an exchange row describes completely.
 REPLAYABLE = ("liasse_request_document", "liasse_send_documents")
 #: A claimed row is its relay's for this long; past it, another relay takes it over (reconciling first).
@@ -68,17 +67,17 @@ DEFAULT_LEASE = dt.timedelta(minutes=10)
 DEFAULT_BATCH = 20
 
 
-def crash_point(window: str) -> None:
-    """Kill this process with SIGKILL if ``LIASSE_CRASH_AT`` names ``window`` (crash tests only)."""
-    if _CRASH_AT is not None and _CRASH_AT == window:
+def crash_point(crash_at: str | None, window: str) -> None:
+    """Kill this process with SIGKILL if the crash hook names ``window`` (crash tests only)."""
+    if crash_at is not None and crash_at == window:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _crash_during_call() -> threading.Timer | None:
-    """With ``LIASSE_CRASH_AT=during_call:<seconds>``, a timer that kills the process mid-call."""
-    if _CRASH_AT is None or not _CRASH_AT.startswith("during_call:"):
+def _crash_during_call(crash_at: str | None) -> threading.Timer | None:
+    """With ``during_call:<seconds>``, a timer that kills the process that long after the call began."""
+    if crash_at is None or not crash_at.startswith("during_call:"):
         return None
-    timer = threading.Timer(float(_CRASH_AT.partition(":")[2]), os.kill, (os.getpid(), signal.SIGKILL))
+    timer = threading.Timer(float(crash_at.partition(":")[2]), os.kill, (os.getpid(), signal.SIGKILL))
     timer.daemon = True
     timer.start()
     return timer
@@ -153,6 +152,7 @@ class OutboxRelay:
         self.batch = batch
         #: Who holds the leases this relay takes: shown by ``liasse outbox`` next to a row in flight.
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        self._crash_at = os.environ.get(CRASH_VARIABLE, "").strip() or None
 
     def __repr__(self) -> str:
         return f"OutboxRelay({self.owner!r})"
@@ -393,14 +393,14 @@ class OutboxRelay:
             if found is not None:
                 log.info("outbox row %s was already at %s: recorded, not sent again", row.entry_id, row.provider)
                 return found, True
-        crash_point("after_commit")
-        timer = _crash_during_call()
+        crash_point(self._crash_at, "after_commit")
+        timer = _crash_during_call(self._crash_at)
         try:
             outcome = desk._call(call)
         finally:
             if timer is not None:
                 timer.cancel()
-        crash_point("after_send")
+        crash_point(self._crash_at, "after_send")
         return outcome, False
 
     def _record(
