@@ -207,9 +207,10 @@ class Faults:
             if fault.kind in ("reset", "reset_body", "hang"):
                 if fault.kind == "reset_body":
                     _read(counted, fault.after_bytes)
-                elif fault.kind == "hang":
-                    time.sleep(fault.delay)
+                # Journaled before the hang: a test reads the journal while the client still waits.
                 journal()
+                if fault.kind == "hang":
+                    time.sleep(fault.delay)
                 _reset(environ)
                 return []
             if fault.kind == "truncate":
