@@ -130,6 +130,15 @@ class OutboxRow:
 
 
 @attrs.frozen
+class RetryTarget:
+    """Whose desk sends an outbox row again: the exchange, its provider and the user who created it."""
+
+    exchange_id: int
+    provider: str
+    user_login: str
+
+
+@attrs.frozen
 class _Claimed:
     """A row this relay holds the lease of, with what processing it needs."""
 
@@ -250,21 +259,14 @@ class OutboxRelay:
                 for entry, label in session.execute(query)
             ]
 
-    def exchange_of(self, entry_id: int) -> int:
-        """The exchange an outbox row sends (``liasse outbox retry ID`` takes row ids)."""
+    def target_of(self, entry_id: int) -> RetryTarget:
+        """The exchange an outbox row sends, its provider and its creator (``liasse outbox retry ID``)."""
         with self.liasse.store.session() as session:
             entry = session.get(OutboxEntry, entry_id)
-            if entry is None or entry.exchange_id is None or entry.operation not in REPLAYABLE:
+            exchange = session.get(ExchangeRow, entry.exchange_id) if entry and entry.exchange_id else None
+            if entry is None or exchange is None or entry.operation not in REPLAYABLE:
                 raise NotFound(what_fr="Envoi en attente", what_en="Outbox row", key=entry_id)
-            return entry.exchange_id
-
-    def owner_of(self, exchange_id: int) -> str:
-        """The user whose desk sends the exchange again (its creator)."""
-        with self.liasse.store.session() as session:
-            exchange = session.get(ExchangeRow, exchange_id)
-            if exchange is None:
-                raise NotFound(what_fr="Échange", what_en="Exchange", key=exchange_id)
-            return exchange.created_by
+            return RetryTarget(exchange_id=exchange.id, provider=entry.provider, user_login=exchange.created_by)
 
     # --- machinery ------------------------------------------------------------------
 
