@@ -45,9 +45,11 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import sqlalchemy as sa
 
-from liasse.errors import LiasseError, NotFound, ProviderUnavailable, SendGivenUp, SendInProgress
+from liasse.errors import ActionNotPossible, LiasseError, NotFound, ProviderUnavailable, SendGivenUp, SendInProgress
 from liasse.records import RemoteExchange
 from liasse.retries import DEFAULT_HORIZON, outbox_delay
+from liasse.states import ExchangeKind, RequestState, SendState
+from liasse.store import record_transition
 from liasse.store.models import Exchange as ExchangeRow
 from liasse.store.models import OutboxEntry, utcnow
 
@@ -208,9 +210,6 @@ class OutboxRelay:
 
     def reopen(self, exchange_id: int, *, by: str) -> None:
         """Make a failed, dead or waiting exchange's row due now ("Réessayer"), keeping its key."""
-        from liasse.states import ExchangeKind, RequestState, SendState
-        from liasse.store import record_transition
-
         with self.liasse.store.session() as session:
             exchange = session.get(ExchangeRow, exchange_id)
             if exchange is None:
@@ -222,8 +221,6 @@ class OutboxRelay:
                 target = RequestState.PENDING if exchange.kind == ExchangeKind.REQUEST.value else SendState.PENDING
                 record_transition(session, exchange, target, by=by)
             elif exchange.state != RequestState.PENDING.value:
-                from liasse.errors import ActionNotPossible
-
                 raise ActionNotPossible(
                     problem_fr=f"L'échange « {exchange.label} » est déjà parti : il n'y a rien à renvoyer.",
                     problem_en=f"Exchange '{exchange.label}' was already sent: there is nothing to send again.",
@@ -415,9 +412,6 @@ class OutboxRelay:
         now: dt.datetime | None,
         found: bool = False,
     ) -> RelayOutcome:
-        from liasse.states import ExchangeKind, RequestState, SendState
-        from liasse.store import record_transition
-
         moment = now or utcnow()
         with self.liasse.store.session() as session:
             entry = session.get(OutboxEntry, row.entry_id, populate_existing=True)
@@ -425,9 +419,11 @@ class OutboxRelay:
             if entry is None or exchange is None:
                 return RelayOutcome(row.entry_id, row.exchange_id, "failed", "row deleted meanwhile")
             entry.lease_until = entry.claimed_by = None
-            if exchange.state != "pending":
-                # Another relay took the row over (our lease ran out) and recorded it first.
-                if not isinstance(outcome, LiasseError):
+            if exchange.state != RequestState.PENDING.value:
+                # Another relay took the row over (our lease ran out) and recorded it first: its record stands.
+                if exchange.state == RequestState.FAILED.value:
+                    entry.status = "failed"
+                else:
                     entry.status, entry.done_at, entry.last_error = "done", entry.done_at or utcnow(), None
                 return RelayOutcome(row.entry_id, row.exchange_id, entry.status, entry.last_error)
             if isinstance(outcome, ProviderUnavailable):
