@@ -215,7 +215,7 @@ class HttpClient:
                         title=self.provider_title, detail=_tried("traitement en cours", "still processing", attempt)
                     )
                     retryable = True
-                elif status >= 500 or status == 429:
+                elif status >= 500:
                     raise ProviderUnavailable(title=self.provider_title, detail=f"HTTP {status}")
                 else:
                     if refuse is not None:

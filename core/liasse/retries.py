@@ -1,12 +1,13 @@
 """When to try a provider call again, and how long to wait: liasse's one retry policy (R2).
 
-* :class:`RetryPolicy`: at most 3 attempts in a call a user waits for,
-  exponential backoff with full jitter (base 0.5 s, cap 20 s, AWS's
-  "Full Jitter"), ``Retry-After`` honoured up to 60 s. A wait longer than
-  :attr:`RetryPolicy.max_inline_wait` is not slept inside the call: the call
-  fails with the wait carried in :class:`~liasse.errors.ProviderUnavailable`
-  and the outbox schedules the next attempt then, so a user is never kept
-  waiting a minute behind a button.
+* :class:`RetryPolicy`: at most 3 attempts in a call, exponential backoff
+  with full jitter (base 0.5 s, cap 20 s, AWS's "Full Jitter"). A
+  ``Retry-After`` is slept inside the call only when it is short
+  (:attr:`RetryPolicy.max_inline_wait`, 2 s, and never past the 60 s cap
+  whatever a policy allows): a user is never kept waiting a minute behind a
+  button. A longer one fails the call at once with the wait carried in
+  :class:`~liasse.errors.ProviderUnavailable`, and the outbox schedules the
+  row at the provider's time (never sooner than its own schedule).
 * :class:`RetryBudget`: a token bucket per provider (AWS SDK standard mode:
   500 tokens, a retry costs 5, a success gives 1 back), so an outage makes
   liasse stop retrying instead of hammering a provider that is already down.
@@ -49,10 +50,8 @@ class RetryPolicy:
         return (rng or random).uniform(0.0, ceiling)
 
 
-#: A call a user waits for (a button in the host): short waits only, three attempts.
+#: Every call: a user may be waiting on it; the outbox relay uses it too and schedules longer waits.
 INTERACTIVE = RetryPolicy()
-#: The outbox relay draining in the background: the same attempts, and it may wait out a 20 s Retry-After.
-BACKGROUND = RetryPolicy(max_inline_wait=20.0)
 
 
 class RetryBudget:
