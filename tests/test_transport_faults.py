@@ -240,3 +240,11 @@ def closed_port() -> Iterator[int]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         yield probe.getsockname()[1]
+
+
+def test_r2_every_call_has_a_timeout_even_when_the_caller_passes_none(sandbox: str) -> None:
+    arm(sandbox, kind="hang", delay=1.0, path="/api/v1/account", method="GET")
+    client = HttpClient("DocSecure", f"{sandbox}/api/v1", timeout=0.3, policy=FAST)
+    with pytest.raises(ProviderUnavailable, match="délai dépassé"):
+        client.request("GET", "/account", auth=AUTH, timeout=None)
+    client.close()

@@ -174,7 +174,9 @@ class HttpClient:
 
         policy = policy or self.policy
         expected = set(expect)
-        kwargs.setdefault("timeout", self.timeout)
+        if kwargs.get("timeout") is None:
+            # requests waits forever without one: every call has a timeout, whatever the caller passed.
+            kwargs["timeout"] = self.timeout
         # A redirect to another host would carry the provider's auth headers with it.
         kwargs.setdefault("allow_redirects", False)
         body = _Body(kwargs.get("data"))
