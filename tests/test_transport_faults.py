@@ -124,6 +124,23 @@ def test_r4_a_generator_body_is_never_retried(office: Liasse, sandbox: str) -> N
     client.close()
 
 
+def test_r4_a_one_shot_multipart_stream_is_sent_once_never_half(office: Liasse, sandbox: str, big_file: Path) -> None:
+    """The MultipartEncoder pitfall (research §1.6): a body that cannot be rewound is not retried empty."""
+    from liasse_docsecure.recipient import FormFile
+
+    arm(sandbox, kind="reset_body", after_bytes=100_000, path="/api/v1/sends/", method="POST")
+    client = HttpClient("DocSecure", f"{sandbox}/api/v1", policy=FAST)
+    with big_file.open("rb") as stream:
+        form = FormFile("file", big_file.name, stream, big_file.stat().st_size, "text/plain")
+        with pytest.raises(ProviderUnavailable):
+            client.request(
+                "POST", "/sends/ex_0/files/0", data=form, auth=AUTH,
+                headers={"Content-Type": form.content_type, "Idempotency-Key": "m"},
+            )
+    assert [p["body_size"] for p in journal(sandbox, "/api/v1/sends/", "POST")] == [100_000]
+    client.close()
+
+
 # --- what is retried, and where it stops (R2) ------------------------------------------------
 
 
