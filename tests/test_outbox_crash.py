@@ -173,6 +173,7 @@ def test_r3_relay_killed_25_times_loses_nothing_and_sends_nothing_twice(
     lost = [key for key in keys.values() if key not in held]
     duplicated = {key: ids for key, ids in held.items() if key in keys.values() and len(ids) > 1}
     assert (lost, duplicated) == ([], {})
+    print(f"\n{window}: {TRIALS} kills, restart {restart['report']}, lost {len(lost)}, duplicated {len(duplicated)}")
     assert emails_to_contact(sandbox) - mails_before == TRIALS, "one e-mail to the contact per request"
     assert statuses == {"done"}
     for exchange_id in queued:

@@ -231,12 +231,16 @@ class OutboxRelay:
     # --- listing --------------------------------------------------------------------
 
     def rows(self, statuses: tuple[str, ...] = ("pending", "in_flight", "failed", "dead")) -> list[OutboxRow]:
-        """The outbox rows in ``statuses``, oldest first, with their exchange's label."""
+        """The requests and sends in ``statuses``, oldest first, with their exchange's label.
+
+        Reminders are not listed: one the provider refused (24-hour rule) is
+        not waiting for anything, and the user sees it on the exchange.
+        """
         with self.liasse.store.session() as session:
             query = (
                 sa.select(OutboxEntry, ExchangeRow.label)
                 .outerjoin(ExchangeRow, ExchangeRow.id == OutboxEntry.exchange_id)
-                .where(OutboxEntry.status.in_(statuses))
+                .where(OutboxEntry.status.in_(statuses), OutboxEntry.operation.in_(REPLAYABLE))
                 .order_by(OutboxEntry.id)
             )
             return [
