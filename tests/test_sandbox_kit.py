@@ -68,7 +68,9 @@ def test_fw04_bad_fault_is_refused_with_a_reason(running: RunningSandbox) -> Non
 
 
 def test_provider_down_is_provider_unavailable(running: RunningSandbox) -> None:
-    requests.post(f"{running.url}/_sandbox/faults", json={"kind": "status", "status": 503, "path": "/api"}, timeout=5)
+    # Down for longer than the three attempts of an interactive call.
+    fault = {"kind": "status", "status": 503, "path": "/api", "times": 3}
+    requests.post(f"{running.url}/_sandbox/faults", json=fault, timeout=5)
     with pytest.raises(ProviderUnavailable) as caught:
         HttpClient("Toy", running.url).request("GET", "/api/file")
     assert "Toy" in str(caught.value) and "503" in str(caught.value)
@@ -106,7 +108,8 @@ def test_refusal_mapper_words_the_providers_4xx(running: RunningSandbox) -> None
         HttpClient("Toy", running.url).request("GET", "/api/missing", refuse=refuse)
     assert caught.value.message("en") == "Toy refused the request: refused 404"
     # 429 and 5xx stay unavailability, whatever the mapper says.
-    requests.post(f"{running.url}/_sandbox/faults", json={"kind": "status", "status": 429, "path": "/api"}, timeout=5)
+    fault = {"kind": "status", "status": 429, "path": "/api", "times": 3}
+    requests.post(f"{running.url}/_sandbox/faults", json=fault, timeout=5)
     with pytest.raises(ProviderUnavailable):
         HttpClient("Toy", running.url).request("GET", "/api/file", refuse=refuse)
 

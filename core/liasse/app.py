@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,6 +32,7 @@ from liasse.errors import (
     UnknownProvider,
 )
 from liasse.http import HttpClient
+from liasse.retries import RetryBudget
 from liasse.manager import LiassePluginManager
 from liasse.records import AccessReport, Credentials, ProviderContext, ProviderInfo
 from liasse.secrets import Secret
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
 
     from liasse.credentials import CredentialVault
     from liasse.desk import ExchangeDesk
+    from liasse.outbox import OutboxRelay
     from liasse.store.database import Store
 
 
@@ -58,6 +61,8 @@ class Liasse:
         providers = {r.name: r.info for r in self.plugins if r.status is PluginStatus.OK and r.info is not None}
         self.providers: dict[str, ProviderInfo] = providers
         self._http: dict[tuple[str, str], HttpClient] = {}
+        #: One retry quota per provider, shared by its clients: an outage stops every user's retries (R2).
+        self._budgets: dict[str, RetryBudget] = {}
         self._lock = threading.Lock()
 
     @functools.cached_property
@@ -199,7 +204,8 @@ class Liasse:
         with self._lock:
             client = self._http.get(key)
             if client is None:
-                client = HttpClient(title, settings.base_url, timeout=settings.timeout)
+                budget = self._budgets.setdefault(provider, RetryBudget())
+                client = HttpClient(title, settings.base_url, timeout=settings.timeout, budget=budget)
                 self._http[key] = client
             return client
 
@@ -256,9 +262,18 @@ class Liasse:
     @functools.cached_property
     def store(self) -> Store:
         """liasse's own database, migrated to the current schema."""
-        from liasse.store.database import default_store_url, open_store
+        from liasse.store.database import DATABASE_URL_VARIABLE, default_store_url, open_store
 
-        return open_store(self.settings.store_url or default_store_url())
+        # LIASSE_DATABASE_URL wins over liasse.toml, as documented: several host servers share one PostgreSQL.
+        url = os.environ.get(DATABASE_URL_VARIABLE, "").strip()
+        return open_store(url or self.settings.store_url or default_store_url())
+
+    @functools.cached_property
+    def outbox(self) -> OutboxRelay:
+        """The outbox relay: every request and send goes through it, exactly once (issue 5)."""
+        from liasse.outbox import OutboxRelay
+
+        return OutboxRelay(self)
 
     @functools.cached_property
     def vault(self) -> CredentialVault:

@@ -220,6 +220,11 @@ from liasse.cli_webhooks import webhooks  # noqa: E402
 
 cli.add_command(webhooks)
 
+# Issue 5: the outbox relay's command; the relay and the store load when it runs.
+from liasse.cli_outbox import outbox  # noqa: E402
+
+cli.add_command(outbox)
+
 
 def main() -> None:
     """Entry point of the ``liasse`` script."""

@@ -125,10 +125,20 @@ class OfficeKeysRefused(AccessDenied):
 
 
 class ProviderUnavailable(ProviderError):
-    """The provider could not be reached or is down; nothing was lost."""
+    """The provider could not be reached or is down; nothing was lost.
+
+    ``retry_after`` (seconds, optional) is when the provider said to come back
+    (its ``Retry-After``), so the outbox schedules the next attempt then.
+    """
 
     fr = "{title} ne répond pas ({detail}). Rien n'est perdu : réessayez plus tard."
     en = "{title} is not answering ({detail}). Nothing is lost: try again later."
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds the provider asked to wait before the next attempt, if it said."""
+        value = self.params.get("retry_after")
+        return float(value) if value is not None else None
 
 
 # --- state -------------------------------------------------------------------
@@ -309,3 +319,26 @@ class TimestampRefused(LiasseError):
 
     fr = "L'autorité d'horodatage {tsa} n'a pas délivré de jeton : {reason_fr}. Le document reçu est conservé ; la preuve de réception pourra être redemandée."
     en = "The time-stamping authority {tsa} issued no token: {reason_en}. The received document is kept; the proof of receipt can be asked for again."
+
+
+# --- outbox (issue 5: exactly-once sends) ----------------------------------------
+
+
+class SendGivenUp(LiasseError):
+    """The provider still had not taken a send after its retry horizon: the outbox stopped trying."""
+
+    fr = (
+        "{title} n'a pas pris « {label} » après {attempts} essais en {days} jour(s) ; liasse a cessé de réessayer. "
+        "Dernière erreur : {last_error} Rien n'est perdu : vérifiez le service puis cliquez sur « Réessayer »."
+    )
+    en = (
+        "{title} did not take '{label}' after {attempts} attempts over {days} day(s); liasse stopped trying. "
+        "Last error: {last_error} Nothing is lost: check the service, then click 'Retry'."
+    )
+
+
+class SendInProgress(LiasseError):
+    """Another relay (this server or another) is sending the exchange right now."""
+
+    fr = "« {label} » est en cours d'envoi (par {owner}) : attendez la fin de cet envoi, au plus tard {until}, avant de réessayer."
+    en = "'{label}' is being sent (by {owner}): wait for that send to end, at the latest {until}, before retrying."

@@ -70,6 +70,7 @@ _STEP_WORDS: dict[str, tuple[str, str]] = {
     "liasse_share_documents": ("zone de partage", "shared zone"),
     "liasse_read_webhook": ("réception des notifications (webhooks)", "webhook intake"),
     "liasse_read_status": ("lecture du statut d'un élément", "item status read"),
+    "liasse_find_sent": ("recherche d'un envoi", "sent item lookup"),
 }
 
 
@@ -171,6 +172,26 @@ class Hooks:
         """One item's current status (``liasse_read_status``)."""
         return self._route("liasse_read_status", ctx, RemoteStatus, remote_id=remote_id)
 
+    def find_sent(self, ctx: ProviderContext[Any], operation: str, idempotency_key: str) -> RemoteExchange | None:
+        """What an earlier attempt under ``idempotency_key`` created, or None (``liasse_find_sent``).
+
+        None as well when the provider does not implement the hook: check
+        :meth:`can_find_sent` to tell the two apart.
+        """
+        if not self.can_find_sent(ctx.provider):
+            return None
+        caller = self._caller("liasse_find_sent", ctx.provider)
+        result = caller(ctx=ctx, operation=operation, idempotency_key=idempotency_key)
+        if result is None:
+            return None
+        if not isinstance(result, RemoteExchange):
+            raise TypeError(f"{ctx.provider}: liasse_find_sent returned {type(result).__name__}, expected RemoteExchange")
+        return attrs.evolve(result, provider=ctx.provider)
+
+    def can_find_sent(self, provider: str) -> bool:
+        """Whether ``provider`` can reconcile an uncertain send by its own reference (``liasse_find_sent``)."""
+        return provider in self.providers_with("liasse_find_sent")
+
     # --- extension points --------------------------------------------------------
 
     def extract_bank_details(self, document: IncomingDocument) -> BankDetails | None:
@@ -244,12 +265,7 @@ class Hooks:
         info = self._providers.get(ctx.provider)
         if info is None:
             raise UnknownProvider(name=ctx.provider, known=", ".join(sorted(self._providers)) or "aucun / none")
-        caller = self._callers.get((hook, ctx.provider))
-        if caller is None:
-            others = [self._pm.get_plugin(name) for name in self._providers if name != ctx.provider]
-            caller = self._pm.subset_hook_caller(hook, remove_plugins=others)
-            self._callers[(hook, ctx.provider)] = caller
-        result = caller(ctx=ctx, **kwargs)
+        result = self._caller(hook, ctx.provider)(ctx=ctx, **kwargs)
         if result is None:
             step_fr, step_en = _STEP_WORDS.get(hook, (hook, hook))
             raise CapabilityMissing(
@@ -261,6 +277,15 @@ class Hooks:
         if not isinstance(result, kind):
             raise TypeError(f"{ctx.provider}: {hook} returned {type(result).__name__}, expected {kind.__name__}")
         return attrs.evolve(result, provider=ctx.provider)  # type: ignore[misc]
+
+    def _caller(self, hook: str, provider: str) -> Any:
+        """``hook`` with every provider but ``provider`` left out, built once."""
+        caller = self._callers.get((hook, provider))
+        if caller is None:
+            others = [self._pm.get_plugin(name) for name in self._providers if name != provider]
+            caller = self._pm.subset_hook_caller(hook, remove_plugins=others)
+            self._callers[(hook, provider)] = caller
+        return caller
 
     def _implementations(self, hook: str) -> list[tuple[str, Callable[..., Any]]]:
         """(plugin name, bound call) in pluggy's call order, for hooks whose results are tagged."""

@@ -81,6 +81,7 @@ ROUTED_HOOKS: tuple[str, ...] = (
     "liasse_share_documents",
     "liasse_read_webhook",
     "liasse_read_status",
+    "liasse_find_sent",
 )
 
 
@@ -234,6 +235,25 @@ def liasse_read_status(ctx: ProviderContext[Any], remote_id: str) -> RemoteStatu
 
     Optional: for a provider without it, liasse runs ``liasse_sync_status``
     from the stored cursor instead.
+    """
+
+
+@hookspec(firstresult=True)
+def liasse_find_sent(ctx: ProviderContext[Any], operation: str, idempotency_key: str) -> RemoteExchange | None:
+    """Find what an earlier attempt of a side-effecting step created, by the provider's own reference.
+
+    The outbox relay calls it before it sends a row again whose previous
+    attempt may have reached the provider (its process died mid-call, or the
+    answer was lost): ``operation`` is the step's hook name (e.g.
+    ``"liasse_send_documents"``) and ``idempotency_key`` the key liasse passed
+    to it. Look the item up by the reference you stored at the provider from
+    that key (Yousign: ``external_id``; AR24: ``ref_client``; DocSecure: the
+    ``Idempotency-Key`` it records) and return it as a
+    :class:`~liasse.records.RemoteExchange` if it exists and went out; return
+    None if the provider has nothing (or only an unfinished draft the step
+    completes when called again), and liasse calls the step again under the
+    same key. A provider without idempotency keys must implement it, or a
+    crash at the wrong moment sends twice.
     """
 
 

@@ -1,11 +1,30 @@
 """The HTTP transport every provider plugin uses.
 
 One pooled ``requests`` session per provider and credential, a timeout on
-every call, transport failures turned into :class:`~liasse.errors.ProviderUnavailable`
-(nothing lost, try later), and downloads streamed to disk with a size cap and
-a SHA-256. Plugins call :meth:`HttpClient.request` and map the provider's own
-4xx answers to liasse errors themselves, since each provider words them
-differently.
+every call, retries only where they are safe (:mod:`liasse.retries`),
+transport failures turned into :class:`~liasse.errors.ProviderUnavailable`
+(nothing lost, try later, with the provider's ``Retry-After``), and downloads
+streamed to disk with a size cap and a SHA-256. Plugins call
+:meth:`HttpClient.request` and map the provider's own 4xx answers to liasse
+errors themselves, since each provider words them differently.
+
+What is retried, at most ``RetryPolicy.max_attempts`` times in all and only
+while the provider's :class:`~liasse.retries.RetryBudget` allows:
+
+* a connection that could not be opened (nothing was sent);
+* a connection dropped while the request was being sent, when the request
+  is safe to repeat: an idempotent method, or an ``Idempotency-Key`` the
+  provider deduplicates on;
+* 429 and 503, after their ``Retry-After`` (or the backoff) when that wait is
+  short enough for the policy; a longer wait fails the call at once with the
+  wait carried, for the outbox to schedule;
+* a 409 the plugin says means "the first attempt is still in flight"
+  (``in_flight=``).
+
+Never retried: a read timeout (the provider may be doing it: a blind retry
+sends the document twice, §1.6 of the research notes), other 5xx, and any
+body that cannot be rewound. Every retry re-sends the **whole** body: a file
+object is rewound to where it started, and a generator body is sent once.
 
 ``requests`` is imported when the first client is built, not when a plugin
 module is imported: listing plugins stays cheap.
@@ -17,6 +36,7 @@ import hashlib
 import logging
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -26,6 +46,7 @@ import attrs
 
 from liasse.__about__ import __version__
 from liasse.errors import LiasseError, ProviderError, ProviderUnavailable
+from liasse.retries import INTERACTIVE, RetryBudget, RetryPolicy, parse_retry_after
 
 if TYPE_CHECKING:
     import requests
@@ -41,6 +62,12 @@ _SECRET_QUERY = re.compile(
 
 #: Maps a provider's refusal (a 4xx other than 429) to the liasse error the user reads.
 Refusal = Callable[["requests.Response"], LiasseError]
+#: Tells whether a 409 means "the first attempt with this key is still being processed" (then retried).
+InFlight = Callable[["requests.Response"], bool]
+#: Statuses whose ``Retry-After`` says when to come back (RFC 9110 §10.2.3; urllib3 retries these too).
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+#: Methods that mean the same thing when repeated (RFC 9110 §9.2.2).
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 
 
 class _SecretQueryFilter(logging.Filter):
@@ -55,6 +82,9 @@ class _SecretQueryFilter(logging.Filter):
         if hidden != message:
             record.msg, record.args = hidden, ()
         return True
+
+
+log = logging.getLogger(__name__)
 
 
 def _hide_secret_queries() -> None:
@@ -77,10 +107,23 @@ class Download:
 class HttpClient:
     """A provider's base URL, a pooled session and liasse's rules for calling it."""
 
-    def __init__(self, provider_title: str, base_url: str, *, timeout: float = 30.0, connect_timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        provider_title: str,
+        base_url: str,
+        *,
+        timeout: float = 30.0,
+        connect_timeout: float = 5.0,
+        policy: RetryPolicy = INTERACTIVE,
+        budget: RetryBudget | None = None,
+    ) -> None:
         self.provider_title = provider_title
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, timeout)
+        #: How calls are retried unless a call names its own policy.
+        self.policy = policy
+        #: The provider's retry quota, shared with the provider's other clients (one per credential).
+        self.budget = budget if budget is not None else RetryBudget()
         self._session: requests.Session | None = None
         self._lock = threading.Lock()
 
@@ -115,37 +158,86 @@ class HttpClient:
         *,
         expect: Iterable[int] = (200, 201, 204),
         refuse: Refusal | None = None,
+        in_flight: InFlight | None = None,
+        policy: RetryPolicy | None = None,
         **kwargs: Any,
     ) -> requests.Response:
-        """Send one request; return the response when its status is in ``expect``.
+        """Send one request, retried where safe; return the response when its status is in ``expect``.
 
-        Transport errors, 429 and 5xx answers raise ProviderUnavailable. Any
-        other status raises what ``refuse`` makes of the response (the
-        plugin's reading of its provider's error body), else a generic
-        ProviderError with the status.
+        Transport errors, 429 and 5xx answers that are not retried (or whose
+        retries ran out) raise ProviderUnavailable, with ``retry_after`` when
+        the provider said when to come back. Any other status raises what
+        ``refuse`` makes of the response (the plugin's reading of its
+        provider's error body), else a generic ProviderError with the status.
         """
         import requests
 
-        kwargs.setdefault("timeout", self.timeout)
+        policy = policy or self.policy
+        expected = set(expect)
+        if kwargs.get("timeout") is None:
+            # requests waits forever without one: every call has a timeout, whatever the caller passed.
+            kwargs["timeout"] = self.timeout
         # A redirect to another host would carry the provider's auth headers with it.
         kwargs.setdefault("allow_redirects", False)
-        try:
-            response = self.session.request(method, self.url(path), **kwargs)
-        except requests.Timeout:
-            raise ProviderUnavailable(title=self.provider_title, detail="délai dépassé / timed out") from None
-        except requests.ConnectionError:
-            raise ProviderUnavailable(title=self.provider_title, detail="connexion impossible / cannot connect") from None
-        if response.status_code in set(expect):
-            return response
-        if response.status_code >= 500 or response.status_code == 429:
-            raise ProviderUnavailable(title=self.provider_title, detail=f"HTTP {response.status_code}")
-        if refuse is not None:
-            raise refuse(response)
-        raise ProviderError(
-            title=self.provider_title,
-            detail_fr=f"réponse HTTP {response.status_code} inattendue pour {method} {path}",
-            detail_en=f"unexpected HTTP {response.status_code} for {method} {path}",
-        )
+        body = _Body(kwargs.get("data"))
+        replay_safe = method.upper() in IDEMPOTENT_METHODS or _has_key(kwargs.get("headers"))
+        attempt = 0
+        while True:
+            attempt += 1
+            body.rewind()
+            wait: float | None = None
+            try:
+                response = self.session.request(method, self.url(path), **kwargs)
+            except requests.ConnectTimeout:
+                failure = ProviderUnavailable(title=self.provider_title, detail=_tried("connexion impossible", "cannot connect", attempt))
+                retryable = True
+            except requests.Timeout:
+                # The provider may be doing it right now: a blind retry would do it twice.
+                raise ProviderUnavailable(title=self.provider_title, detail=_tried("délai dépassé", "timed out", attempt)) from None
+            except requests.ConnectionError as exc:
+                failure = ProviderUnavailable(title=self.provider_title, detail=_tried("connexion impossible", "cannot connect", attempt))
+                retryable = _never_sent(exc) or replay_safe
+            except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+                # The provider answered but the answer was cut: it did the work, only a replay may ask again.
+                failure = ProviderUnavailable(title=self.provider_title, detail=_tried("réponse tronquée", "truncated answer", attempt))
+                retryable = replay_safe
+            else:
+                status = response.status_code
+                if status in expected:
+                    self.budget.record_success()
+                    return response
+                retry_after = parse_retry_after(response.headers.get("Retry-After")) if status in RETRY_AFTER_STATUSES else None
+                if status in RETRY_AFTER_STATUSES:
+                    failure = ProviderUnavailable(
+                        title=self.provider_title, detail=_tried(f"HTTP {status}", f"HTTP {status}", attempt), retry_after=retry_after
+                    )
+                    retryable, wait = True, retry_after
+                elif status == 409 and in_flight is not None and in_flight(response):
+                    failure = ProviderUnavailable(
+                        title=self.provider_title, detail=_tried("traitement en cours", "still processing", attempt)
+                    )
+                    retryable = True
+                elif status >= 500:
+                    raise ProviderUnavailable(title=self.provider_title, detail=f"HTTP {status}")
+                else:
+                    if refuse is not None:
+                        raise refuse(response)
+                    raise ProviderError(
+                        title=self.provider_title,
+                        detail_fr=f"réponse HTTP {status} inattendue pour {method} {path}",
+                        detail_en=f"unexpected HTTP {status} for {method} {path}",
+                    )
+                response.close()
+            if not retryable or not body.replayable or attempt >= policy.max_attempts:
+                raise failure from None
+            delay = wait if wait is not None else policy.backoff(attempt - 1)
+            if delay > min(policy.max_inline_wait, policy.retry_after_cap):
+                # Too long to keep the caller waiting: the outbox comes back at the provider's time.
+                raise failure from None
+            if not self.budget.take_retry():
+                log.info("%s: retry budget spent, not retrying %s %s", self.provider_title, method, path)
+                raise failure from None
+            time.sleep(delay)
 
     def download(
         self,
@@ -166,6 +258,8 @@ class HttpClient:
         target = dest_dir / f"{uuid.uuid4().hex}.part"
         digest = hashlib.sha256()
         size = 0
+        import requests
+
         try:
             with response, target.open("wb") as out:
                 for chunk in response.iter_content(CHUNK):
@@ -174,6 +268,9 @@ class HttpClient:
                         raise _too_large(self.provider_title, max_bytes)
                     digest.update(chunk)
                     out.write(chunk)
+        except (requests.exceptions.ChunkedEncodingError, requests.ConnectionError, requests.Timeout):
+            target.unlink(missing_ok=True)
+            raise ProviderUnavailable(title=self.provider_title, detail="téléchargement interrompu / download cut off") from None
         except BaseException:
             target.unlink(missing_ok=True)
             raise
@@ -193,6 +290,63 @@ class HttpClient:
             if self._session is not None:
                 self._session.close()
                 self._session = None
+
+
+class _Body:
+    """A request body as a retry sees it: rewound to its start, or not replayable at all."""
+
+    def __init__(self, data: Any) -> None:
+        self._data = data
+        self._start: int | None = None
+        self.replayable = True
+        if data is None or isinstance(data, (bytes, bytearray, str, Mapping, list, tuple)):
+            return
+        if hasattr(data, "read") and hasattr(data, "seek") and _seekable(data):
+            self._start = data.tell()
+            return
+        # A generator or a one-shot stream: once read it is gone, so the call is made once.
+        self.replayable = False
+
+    def rewind(self) -> None:
+        """Put a file body back where it started, so the next attempt sends all of it."""
+        if self._start is not None:
+            self._data.seek(self._start)
+
+
+def _seekable(stream: Any) -> bool:
+    try:
+        return bool(stream.seekable()) if hasattr(stream, "seekable") else True
+    except (OSError, ValueError):
+        return False
+
+
+def _has_key(headers: Mapping[str, str] | None) -> bool:
+    return bool(headers) and any(name.lower() == "idempotency-key" for name in headers)  # type: ignore[union-attr]
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """Whether a ConnectionError happened before any byte of the request left (the connection never opened)."""
+    from urllib3.exceptions import NewConnectionError
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, NewConnectionError | ConnectionRefusedError):
+            return True
+        reason = getattr(seen, "reason", None)
+        if isinstance(reason, BaseException) and reason is not seen:
+            seen = reason
+            continue
+        args = getattr(seen, "args", ())
+        nested = next((a for a in args if isinstance(a, BaseException)), None)
+        seen = nested if nested is not seen else None
+    return False
+
+
+def _tried(fr: str, en: str, attempts: int) -> str:
+    """The failure's words, saying how many attempts were made when there were several."""
+    if attempts <= 1:
+        return f"{fr} / {en}"
+    return f"{fr} après {attempts} essais / {en} after {attempts} attempts"
 
 
 def _too_large(title: str, max_bytes: int) -> ProviderError:

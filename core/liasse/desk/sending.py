@@ -1,14 +1,17 @@
 """Requests, sends and reminders (DS-12 … DS-18, DS-24, DS-25).
 
 Every call to the provider is preceded by an exchange row and an outbox row
-holding its idempotency key, committed first. If the provider is down, the
-exchange stays "to send" with the reason, its files are kept, and
-:meth:`SendingMixin.retry` sends it again under the same key: never lost,
-never twice.
+holding its idempotency key, committed first; the call itself goes through
+the outbox relay (:mod:`liasse.outbox`), the same code that drains the
+outbox in the background. If the provider is down, the exchange stays "to
+send" with the reason, its files are kept, the relay tries again later, and
+:meth:`SendingMixin.retry` sends it again now under the same key: never
+lost, never twice.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from collections.abc import Iterable
@@ -36,6 +39,7 @@ from liasse.desk.contacts import ContactsMixin
 from liasse.desk.records import Contact, ContactForm, DocumentSelection, Exchange, OfficeRibChoice, SendChoices
 from liasse.errors import ActionNotPossible, FileRefused, LiasseError, NotFound, ProviderUnavailable
 from liasse.files import check_outgoing
+from liasse.retries import outbox_delay
 from liasse.records import (
     DocumentRequestDraft,
     DocumentSendDraft,
@@ -90,11 +94,14 @@ class SendingMixin(ContactsMixin):
         label: str,
         *,
         account_number: str | None = None,
+        deliver: bool = True,
     ) -> Exchange:
         """Ask a contact for a RIB or another document, with a label (DS-12, DS-13).
 
         ``contact`` is a contact id, or a form to create the account's first
-        contact on the way (DS-12).
+        contact on the way (DS-12). With ``deliver=False`` the request is
+        committed to the outbox and returned "to send": the relay sends it
+        (``liasse outbox run``, or a host server's background job).
         """
         label = _required_label(label)
         contact_id = self._contact_id(contact, account_number)
@@ -102,6 +109,8 @@ class SendingMixin(ContactsMixin):
         exchange_id, key = self._open(
             ExchangeKind.REQUEST, ready.id, ready.account_number, label, document_type, "liasse_request_document", None
         )
+        if not deliver:
+            return self.exchange(exchange_id)
         return self._deliver(exchange_id, key)
 
     def request_documents(
@@ -179,6 +188,10 @@ class SendingMixin(ContactsMixin):
             ]
             session.add_all(rows)
             session.flush()
+            # Claimed by this process from the start, under a lease: if it dies mid-campaign,
+            # a relay takes the rows over once the lease has run out (reconciling first).
+            relay = self.liasse.outbox
+            lease_until = utcnow() + relay.lease
             entries = [
                 OutboxEntry(
                     provider=self.provider,
@@ -186,6 +199,8 @@ class SendingMixin(ContactsMixin):
                     exchange_id=row.id,
                     status="in_flight",
                     attempts=1,
+                    lease_until=lease_until,
+                    claimed_by=relay.owner,
                 )
                 for row in rows
             ]
@@ -210,7 +225,13 @@ class SendingMixin(ContactsMixin):
     # --- sends (DS-15 … DS-18) ------------------------------------------------------
 
     def send_file(
-        self, contact: int | ContactForm, path: Path, *, label: str | None = None, account_number: str | None = None
+        self,
+        contact: int | ContactForm,
+        path: Path,
+        *,
+        label: str | None = None,
+        account_number: str | None = None,
+        deliver: bool = True,
     ) -> Exchange:
         """Send one file from disk (DS-16); the label defaults to the file's name.
 
@@ -224,6 +245,7 @@ class SendingMixin(ContactsMixin):
             name=label or path.stem,
             account_number=account_number,
             keep_files=False,
+            deliver=deliver,
         )
 
     def send_attachment(
@@ -327,13 +349,16 @@ class SendingMixin(ContactsMixin):
         name: str | None = None,
         account_number: str | None = None,
         keep_files: bool = True,
+        deliver: bool = True,
     ) -> Exchange:
         """Send one or several documents under one name (DS-16 … DS-18).
 
         Every file is checked against the provider's limits before anything
         is sent (DS-34). After the send, with ``keep_files``, added files
         become attachments of the account and the generated accounting
-        documents are kept as one attachment (DS-17).
+        documents are kept as one attachment (DS-17). With ``deliver=False``
+        the send is prepared (files spooled, checked) and committed to the
+        outbox, "to send": the relay sends it.
         """
         contact_id = self._contact_id(contact, account_number)
         account_number = account_number or self.contact(contact_id).account_number
@@ -359,7 +384,7 @@ class SendingMixin(ContactsMixin):
             self._fail(exchange_id, exc)
             raise
         self._save_payload(exchange_id, documents, generated=len(generated))
-        exchange = self._deliver(exchange_id, key)
+        exchange = self._deliver(exchange_id, key) if deliver else self.exchange(exchange_id)
         if keep_files and account_number is not None:
             self._keep_sent_files(account_number, name, generated, added)
         return exchange
@@ -393,21 +418,16 @@ class SendingMixin(ContactsMixin):
     # --- retries ----------------------------------------------------------------------
 
     def retry(self, exchange_id: int) -> Exchange:
-        """Send again a request or send that the provider did not take, under its first key."""
+        """Send again now a request or send that the provider did not take, under its first key.
+
+        It goes through the outbox relay like every send: a failed or given-up
+        exchange is made due again, and if its earlier attempt may have
+        reached the provider, the provider is asked first.
+        """
         with self.liasse.store.session() as session:
-            row = self._exchange_row(session, exchange_id)
-            if row.state == RequestState.FAILED.value:
-                target = RequestState.PENDING if row.kind == ExchangeKind.REQUEST.value else SendState.PENDING
-                record_transition(session, row, target, by=self.user_login)
-            elif row.state != RequestState.PENDING.value:
-                raise ActionNotPossible(
-                    problem_fr=f"L'échange « {row.label} » est déjà parti : il n'y a rien à renvoyer.",
-                    problem_en=f"Exchange '{row.label}' was already sent: there is nothing to send again.",
-                )
-            entry = self._outbox_of(session, exchange_id)
-            entry.status = "pending"
-            key = entry.idempotency_key
-        return self._deliver(exchange_id, key)
+            self._exchange_row(session, exchange_id)  # this desk's exchange, or NotFound
+        self.liasse.outbox.reopen(exchange_id, by=self.user_login)
+        return self.liasse.outbox.deliver(self, exchange_id)
 
     def exchange(self, exchange_id: int) -> Exchange:
         """One exchange of the shown provider account."""
@@ -469,21 +489,14 @@ class SendingMixin(ContactsMixin):
         return row.id, entry.idempotency_key
 
     def _deliver(self, exchange_id: int, key: str) -> Exchange:
-        """Make the exchange's provider call, and record what came of it."""
-        with self.liasse.store.session() as session:
-            call = self._prepare(session, exchange_id, key)
-        outcome = self._call(call)
-        with self.liasse.store.session() as session:
-            exchange = self._record(session, call, outcome)
-        if isinstance(outcome, LiasseError):
-            raise outcome
-        return exchange
+        """Make the exchange's provider call through the outbox relay, and record what came of it."""
+        del key  # the relay reads it from the row it claims
+        return self.liasse.outbox.deliver(self, exchange_id)
 
     def _prepare(self, session: sa.orm.Session, exchange_id: int, key: str) -> _Call:
-        """Mark the outbox row in flight and read what the call needs, in the caller's transaction."""
+        """Read what the call needs (the relay has claimed the row), in the caller's transaction."""
         row = self._exchange_row(session, exchange_id)
         entry = self._outbox_of(session, exchange_id)
-        entry.status, entry.attempts = "in_flight", entry.attempts + 1
         contact = row.contact
         if contact is None or contact.remote_id is None:
             raise ActionNotPossible(
@@ -512,11 +525,6 @@ class SendingMixin(ContactsMixin):
         except LiasseError as exc:
             return exc
 
-    def _record(self, session: sa.orm.Session, call: _Call, outcome: RemoteExchange | LiasseError) -> Exchange:
-        """What came of the call, in the caller's transaction: sent, still to send, or failed."""
-        row = self._exchange_row(session, call.exchange_id)
-        return self._apply_outcome(session, row, self._outbox_of(session, call.exchange_id), call, outcome)
-
     def _apply_outcome(
         self,
         session: sa.orm.Session,
@@ -525,12 +533,13 @@ class SendingMixin(ContactsMixin):
         call: _Call,
         outcome: RemoteExchange | LiasseError,
     ) -> Exchange:
-        """:meth:`_record` on rows already loaded (a campaign loads them by the hundred)."""
+        """What came of the call, on rows already loaded (a campaign loads them by the hundred): sent, still to send, or failed."""
         request = call.kind is ExchangeKind.REQUEST
         if isinstance(outcome, ProviderUnavailable):
-            # Nothing is lost: the exchange waits, "to send", with the reason; retry() sends it again.
+            # Nothing is lost: the exchange waits, "to send", with the reason; the relay or retry() sends it again.
             row.last_error = entry.last_error = outcome.message()
-            entry.status = "pending"
+            entry.status, entry.lease_until, entry.claimed_by = "pending", None, None
+            entry.next_attempt_at = utcnow() + dt.timedelta(seconds=outbox_delay(entry.attempts, outcome.retry_after))
         elif isinstance(outcome, LiasseError):
             record_transition(
                 session,
@@ -553,6 +562,8 @@ class SendingMixin(ContactsMixin):
                 row.file_name = call.documents[0].file_name if len(call.documents) == 1 else call.label
                 row.file_size = sum(d.size for d in call.documents)
             entry.status, entry.done_at, entry.last_error = "done", utcnow(), None
+        if entry.status != "pending":
+            entry.lease_until = entry.claimed_by = None
         session.flush()
         return to_exchange(row)
 

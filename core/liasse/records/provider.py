@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
@@ -62,6 +63,10 @@ class ProviderInfo:
     #: ``"module:function"`` of the provider's story in ``liasse demo``, imported only by the demo:
     #: ``function(liasse, sandbox_url, user_login, workdir, echo) -> bool``.
     demo: str | None = None
+    #: How long the outbox keeps trying a send the provider does not take before it gives up
+    #: (None: :data:`liasse.retries.DEFAULT_HORIZON`, about 4 days); keep it within the provider's
+    #: idempotency-key window, or implement ``liasse_find_sent``.
+    retry_horizon: dt.timedelta | None = None
 
 
 @attrs.frozen

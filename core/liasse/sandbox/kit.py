@@ -31,8 +31,11 @@ class Sandbox:
 
     * ``GET /_sandbox/outbox[?to=…&channel=email|sms]``: the messages sent;
     * ``DELETE /_sandbox/outbox``: forget them;
-    * ``POST /_sandbox/faults``: arm a fault (JSON: kind, path, method, status, retry_after, delay, times);
-    * ``DELETE /_sandbox/faults``: disarm them all.
+    * ``POST /_sandbox/faults``: arm a fault (JSON: kind, path, method, status, retry_after, delay,
+      after_bytes, times; see :mod:`liasse.sandbox.faults`);
+    * ``DELETE /_sandbox/faults``: disarm them all;
+    * ``GET /_sandbox/requests[?path=…&method=…]``: the requests received (key, fault, status, body size
+      and SHA-256); ``DELETE /_sandbox/requests``: forget them.
     """
 
     def __init__(self, name: str, title: str) -> None:
@@ -83,6 +86,16 @@ class Sandbox:
         @self.app.delete("/_sandbox/faults")
         def _faults_clear() -> Any:
             self.faults.clear()
+            return "", 204
+
+        @self.app.get("/_sandbox/requests")
+        def _journal() -> Any:
+            entries = self.faults.journal(path=request.args.get("path"), method=request.args.get("method"))
+            return jsonify([e.to_json() for e in entries])
+
+        @self.app.delete("/_sandbox/requests")
+        def _journal_clear() -> Any:
+            self.faults.clear_journal()
             return "", 204
 
     def wsgi(self) -> Callable[..., Any]:

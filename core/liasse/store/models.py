@@ -47,7 +47,9 @@ NAMING_CONVENTION: dict[str, str] = {
 
 CONTACT_KINDS: tuple[str, ...] = ("person", "organisation")
 DOCUMENT_TYPES: tuple[str, ...] = ("rib", "other")
-OUTBOX_STATUSES: tuple[str, ...] = ("pending", "in_flight", "done", "failed")
+#: An outbox row waits ("pending"), is being sent under a lease ("in_flight"), went through
+#: ("done"), was refused by the provider ("failed"), or was given up after the provider's horizon ("dead").
+OUTBOX_STATUSES: tuple[str, ...] = ("pending", "in_flight", "done", "failed", "dead")
 WEBHOOK_STATUSES: tuple[str, ...] = ("pending", "processing", "done", "failed", "dead")
 
 
@@ -242,6 +244,11 @@ class OutboxEntry(Base):
     done_at: Mapped[dt.datetime | None]
     #: What the call needs to be made again, as JSON (a send's files: paths and SHA-256).
     payload: Mapped[str | None] = mapped_column(Text)
+    #: While "in_flight": until when the relay that claimed the row owns it; past it, another relay
+    #: reconciles the row with the provider and sends it again under the same key.
+    lease_until: Mapped[dt.datetime | None]
+    #: Which relay holds the lease (host name, process id and a random part), for ``liasse outbox``.
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
 
 
 class StoredCredentials(Base):

@@ -310,7 +310,8 @@ def test_maintenance_gives_provider_unavailable(running: RunningSandbox) -> None
 def test_unavailable_sandbox_is_provider_unavailable(running: RunningSandbox) -> None:
     """A 503 in front of AR24 is unavailability, not a refusal."""
     requests.post(
-        f"{running.url}/_sandbox/faults", json={"kind": "status", "path": "/api/", "status": 503}, timeout=TIMEOUT
+        # Down through the three attempts of a call (liasse retries a 503).
+        f"{running.url}/_sandbox/faults", json={"kind": "status", "path": "/api/", "status": 503, "times": 3}, timeout=TIMEOUT
     )
     with pytest.raises(ProviderUnavailable):
         plugin.liasse_check_access(make_ctx(running))

@@ -151,6 +151,19 @@ class DocSecureClient:
                 )
         return _remote_exchange(self._call("POST", f"/sends/{send_id}/submit", key=f"{key}/submit").json())
 
+    def find_sent(self, key: str) -> RemoteExchange | None:
+        """``GET /exchanges?idempotency_key=``: the request or send ``key`` created, if it went out.
+
+        A send still in draft (opened, files or submission missing) is not
+        sent: None, and the send is made again under its key, which replays
+        the steps already done and finishes the others.
+        """
+        body = self._call("GET", "/exchanges", params={"idempotency_key": key}).json()
+        for item in body["exchanges"]:
+            if item.get("state") != "draft":
+                return _remote_exchange(item)
+        return None
+
     def remind(self, remote_id: str, channel: ReminderChannel, key: str) -> ReminderReceipt:
         """``POST /exchanges/{id}/reminders`` (DS-24)."""
         body = self._call(

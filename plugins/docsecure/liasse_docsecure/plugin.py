@@ -131,6 +131,14 @@ def liasse_send_documents(ctx: Ctx, send: DocumentSendDraft, idempotency_key: st
 
 
 @hookimpl
+def liasse_find_sent(ctx: Ctx, operation: str, idempotency_key: str) -> RemoteExchange | None:
+    """Reconciliation: the request or send an earlier attempt under this key created."""
+    if operation not in ("liasse_request_document", "liasse_send_documents"):
+        return None
+    return DocSecureClient(ctx).find_sent(idempotency_key)
+
+
+@hookimpl
 def liasse_remind(ctx: Ctx, remote_id: str, channel: ReminderChannel, idempotency_key: str) -> ReminderReceipt:
     """DS-24."""
     return DocSecureClient(ctx).remind(remote_id, channel, idempotency_key)

@@ -281,6 +281,8 @@ class Exchange:
     sender: Sender = attrs.field(factory=Sender)
     updated_at: dt.datetime | None = None
     seq: int = 0
+    #: The ``Idempotency-Key`` the exchange was created with: a client finds it again by that key.
+    idempotency_key: str | None = None
 
     @property
     def reminded_at(self) -> dt.datetime | None:
@@ -316,6 +318,7 @@ class Exchange:
             ],
             "updated_at": _iso(self.updated_at),
             "seq": self.seq,
+            "idempotency_key": self.idempotency_key,
         }
 
 
@@ -752,6 +755,7 @@ def create_sandbox(max_file_size: int | None = None) -> Sandbox:
             token=secrets.token_urlsafe(24),
             created_at=state.now(),
             sender=Sender(sender["sender_first_name"], sender["sender_last_name"], sender["sender_email"]),
+            idempotency_key=request.headers.get("Idempotency-Key"),
         )
         state.exchanges[exchange.id] = exchange
         state.tokens[exchange.token] = exchange.id
@@ -876,6 +880,17 @@ def create_sandbox(max_file_size: int | None = None) -> Sandbox:
 
     @app.get("/api/v1/exchanges")
     def exchanges() -> Response:
+        key = request.args.get("idempotency_key")
+        if key is not None:
+            # Reconciliation: the exchange this key created, whatever the key's replay window.
+            with state.lock:
+                found = [
+                    e.to_json(sandbox.base_url)
+                    for e in state.exchanges.values()
+                    if e.account == account().email and e.idempotency_key is not None
+                    and hmac.compare_digest(e.idempotency_key.encode(), key.encode())
+                ]
+            return answer(200, {"exchanges": found, "cursor": None, "has_more": False})
         given = request.args.get("cursor") or None
         after = _whole_number(given or "0", "cursor")
         limit = min(max(_whole_number(request.args.get("limit") or str(FEED_LIMIT), "limit"), 1), FEED_MAX)

@@ -584,7 +584,8 @@ def test_provider_503_keeps_the_request_and_retry_sends_it_once(
     contact = desk.create_contact(PERSON, "2950")
     requests.post(
         f"{sandbox_url}/_sandbox/faults",
-        json={"kind": "status", "status": 503, "path": "/api/v1/requests", "times": 1},
+        # Down through the three attempts of the call.
+        json={"kind": "status", "status": 503, "path": "/api/v1/requests", "times": 3},
         timeout=10,
     )
     with pytest.raises(ProviderUnavailable, match="Rien n'est perdu"):
@@ -612,7 +613,7 @@ def test_provider_503_during_a_send_keeps_its_files_and_retry_sends_the_whole_se
 ) -> None:
     contact = desk.create_contact(PERSON, "2950")
     attachment = office.host.attachments.list(OwnerRef(OwnerKind.ACCOUNT, "2950"))[0]
-    fault = {"kind": "status", "status": 503, "path": "/api/v1/sends", "method": "PUT", "times": 1}
+    fault = {"kind": "status", "status": 503, "path": "/api/v1/sends", "method": "PUT", "times": 3}
     requests.post(f"{sandbox_url}/_sandbox/faults", json=fault, timeout=10).raise_for_status()
     selection = DocumentSelection(attachments=(attachment.id,), files=(pdf_file("Compromis.pdf"),))
     with pytest.raises(ProviderUnavailable):

@@ -179,14 +179,16 @@ def test_keys_never_in_repr_or_error(make_ctx: MakeContext, caplog: pytest.LogCa
 
 
 def test_provider_down_gives_provider_unavailable(running: RunningSandbox, make_ctx: MakeContext) -> None:
-    armed = requests.post(f"{running.url}/_sandbox/faults", json={"kind": "status", "status": 503, "path": "/api"}, timeout=5)
+    # Down through the three attempts of a call (liasse retries a 503).
+    fault = {"kind": "status", "status": 503, "path": "/api", "times": 3}
+    armed = requests.post(f"{running.url}/_sandbox/faults", json=fault, timeout=5)
     assert armed.status_code == 204
 
     with pytest.raises(ProviderUnavailable) as caught:
         liasse_check_access(make_ctx())
 
     assert "JurisZone" in caught.value.message("fr")
-    # The fault fired once; the next attempt goes through.
+    # The fault fired three times; the next call goes through.
     assert liasse_check_access(make_ctx()).ok
 
 
