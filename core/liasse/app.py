@@ -148,8 +148,13 @@ class Liasse:
         return self.settings.provider_settings(name, self.provider(name).settings)
 
     def context(self, provider: str, user_login: str) -> ProviderContext[Any]:
-        """Everything one call to ``provider`` needs on behalf of ``user_login``."""
+        """Everything one call to ``provider`` needs on behalf of ``user_login``.
+
+        Every provider call goes through here, so here is where a user
+        without the provider's link or right is stopped (:meth:`authorize`).
+        """
         info = self.provider(provider)
+        self.authorize(provider, user_login)
         settings = self.provider_settings(provider)
         credentials: Credentials | None = None
         if info.credential_fields:
@@ -167,18 +172,57 @@ class Liasse:
             timezone=office.timezone,
         )
 
+    def authorize(self, provider: str, user_login: str) -> None:
+        """Refuse ``user_login`` acting through ``provider`` without its link on or the right its capability needs.
+
+        The link is the user's per-provider switch (DS-01 "Activer le lien");
+        registered mail also takes :attr:`Right.SEND_REGISTERED_MAIL`.
+        """
+        from liasse_hostapi.records import Right
+
+        from liasse.capabilities import Capability
+
+        info = self.provider(provider)
+        user = self.host.office.user(user_login)
+        if not user.options_for(provider).link_enabled:
+            raise ProviderDisabled(
+                title=info.title,
+                scope_fr=f"pour {user.full_name} ({user.login})",
+                scope_en=f"for {user.full_name} ({user.login})",
+                fix_fr="Cochez « Activer le lien » dans les options de l'utilisateur.",
+                fix_en="Tick 'Enable the link' in the user's options.",
+            )
+        if Capability.REGISTERED_MAIL in info.capabilities and not user.has(Right.SEND_REGISTERED_MAIL):
+            raise RightMissing(
+                user=user.login,
+                action_fr=f"envoyer des lettres recommandées électroniques via {info.title}",
+                action_en=f"send registered e-mail through {info.title}",
+            )
+
     def check_access(self, provider: str, user_login: str) -> AccessReport:
         """"Tester l'accès au service" for one user."""
-        return self.hooks.check_access(self.context(provider, user_login))
+        from liasse import audit
+
+        with audit.action(self.store, audit.Action.CHECK_ACCESS, user=user_login, provider=provider, account_owner=user_login):
+            return self.hooks.check_access(self.context(provider, user_login))
 
     def connect(self, provider: str, user_login: str, login: str, secret: Secret) -> None:
         """Store a user's credentials for a provider, encrypted (DS-01 "Connexion")."""
-        self.provider(provider)
-        self.vault.save(user_login, provider, login, secret)
+        from liasse import audit
+
+        with audit.action(self.store, audit.Action.CONNECT, user=user_login, provider=provider, account_owner=user_login):
+            self.provider(provider)
+            self.authorize(provider, user_login)
+            self.vault.save(user_login, provider, login, secret)
 
     def reset_credentials(self, provider: str, user_login: str) -> None:
         """Forget a user's credentials (DS-01 "Réinitialiser les identifiants")."""
-        self.vault.delete(user_login, provider)
+        from liasse import audit
+
+        with audit.action(
+            self.store, audit.Action.RESET_CREDENTIALS, user=user_login, provider=provider, account_owner=user_login
+        ):
+            self.vault.delete(user_login, provider)
 
     def _http_client(self, provider: str, title: str, settings: Any, credentials: Credentials | None) -> HttpClient:
         # One pooled session per provider and credential: connections are reused, accounts never mixed.
@@ -210,23 +254,21 @@ class Liasse:
                     p.title for p in self.providers.values() if Capability.EXCHANGE in p.capabilities
                 ) or "aucun / none",
             )
-        user = self.host.office.user(user_login)
-        if not user.options_for(provider).link_enabled:
-            raise ProviderDisabled(
-                title=info.title,
-                scope_fr=f"pour {user.full_name} ({user.login})",
-                scope_en=f"for {user.full_name} ({user.login})",
-                fix_fr="Cochez « Activer le lien » dans les options de l'utilisateur.",
-                fix_en="Tick 'Enable the link' in the user's options.",
-            )
-        if account_owner not in (None, user_login) and not (
-            user.has(Right.SEE_OTHER_USERS_CONTACTS) or user.options_for(provider).see_other_users_contacts
-        ):
-            raise RightMissing(
-                user=user.login,
-                action_fr=f"consulter les échanges {info.title} d'un autre utilisateur",
-                action_en=f"view another user's {info.title} exchanges",
-            )
+        self.authorize(provider, user_login)
+        if account_owner not in (None, user_login):
+            from liasse import audit
+
+            # Seeing another user's provider account is audited, and refused without the right (DS-33).
+            with audit.action(
+                self.store, audit.Action.VIEW_OTHER_ACCOUNT, user=user_login, provider=provider, account_owner=account_owner
+            ):
+                user = self.host.office.user(user_login)
+                if not (user.has(Right.SEE_OTHER_USERS_CONTACTS) or user.options_for(provider).see_other_users_contacts):
+                    raise RightMissing(
+                        user=user.login,
+                        action_fr=f"consulter les échanges {info.title} d'un autre utilisateur",
+                        action_en=f"view another user's {info.title} exchanges",
+                    )
         return ExchangeDesk(self, provider, user_login, account_owner)
 
     @property
@@ -250,10 +292,10 @@ class Liasse:
     @functools.cached_property
     def vault(self) -> CredentialVault:
         """Encrypted per-user provider credentials."""
-        from liasse.credentials import CredentialVault, VaultKey
+        from liasse.credentials import CredentialVault, KeyRing
 
         key_file = self.settings.key_file
-        return CredentialVault(self.store, VaultKey.from_environment(self.settings.base_dir / key_file if key_file else None))
+        return CredentialVault(self.store, KeyRing.from_environment(self.settings.base_dir / key_file if key_file else None))
 
     def close(self) -> None:
         """Release connections and the store."""
