@@ -32,6 +32,7 @@ from pathlib import Path
 import attrs
 
 from liasse.credentials import CredentialVault, KeyRing, VaultKey
+from liasse.errors import RotationBlocked
 from liasse.secrets import Secret
 from liasse.store.database import Store
 
@@ -69,7 +70,12 @@ def rotate(store: Store, ring: KeyRing) -> RotationResult:
         )
     staged = KeyRing(current=new, previous=(ring.current,), origin=ring.origin, path=ring.path)
     write_key_file(ring.path, staged)
-    return _complete(store, staged)
+    try:
+        return _complete(store, staged)
+    except RotationBlocked:
+        # The transaction rolled back: put the key file back as it was, so "nothing changed" is true.
+        write_key_file(ring.path, ring)
+        raise
 
 
 def _complete(store: Store, ring: KeyRing) -> RotationResult:
