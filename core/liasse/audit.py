@@ -220,6 +220,9 @@ _TARGETS = (("exchange_id", "exchange"), ("contact_id", "contact"), ("contact", 
 def audited(what: Action) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Audit a desk method as ``what``: user, provider and account owner come from the desk.
 
+    The acting user's link and rights are checked again first
+    (:meth:`liasse.app.Liasse.authorize`), so a refusal is an entry too.
+
     The account and the target are read from the call's arguments
     (``account_number``, ``contact_id``, ``exchange_id``, ``matter_code``) and
     from what it returns (a contact's or an exchange's ``id`` and
@@ -243,6 +246,8 @@ def audited(what: Action) -> Callable[[Callable[P, R]], Callable[P, R]]:
                 matter_code=_text(bound.get("matter_code")),
                 target=_target_of(bound),
             ) as scope:
+                # Checked at each action, inside its entry: a desk kept open does not outlive a link turned off.
+                desk.liasse.authorize(desk.provider, desk.user_login)  # type: ignore[attr-defined]
                 result = method(*args, **kwargs)
                 _learn(scope, result)
                 return result
