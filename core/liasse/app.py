@@ -231,6 +231,10 @@ class Liasse:
             client = self._http.get(key)
             if client is None:
                 client = HttpClient(title, settings.base_url, timeout=settings.timeout)
+                from liasse.quiet_http import quiet
+
+                # Before any request: http.client's debug print would show the credentials (S4).
+                quiet(client.session)
                 self._http[key] = client
             return client
 

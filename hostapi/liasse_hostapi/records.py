@@ -56,6 +56,13 @@ class OwnerKind(enum.Enum):
     MATTER = "matter"
 
 
+
+def _masked_iban(value: str) -> str:
+    """An IBAN as a repr shows it, ``'FR76 **** … 1234'``: reprs end up in logs and tracebacks."""
+    compact = "".join(value.split()).upper()
+    return repr(f"{compact[:4]} **** … {compact[-4:]}" if len(compact) >= 12 else "****")
+
+
 class Right(enum.Enum):
     """Permissions a host grants its users that liasse checks."""
 
@@ -233,7 +240,7 @@ class IbanRecord:
 
     id: int
     account_number: str
-    iban: str
+    iban: str = attrs.field(repr=_masked_iban)
     bic: str | None
     holder: str
     bank: str | None
@@ -249,7 +256,7 @@ class NewIbanRecord:
     """An IBAN record liasse asks the host to create (DS-26)."""
 
     account_number: str
-    iban: str
+    iban: str = attrs.field(repr=_masked_iban)
     bic: str | None
     holder: str
     bank: str | None
@@ -264,7 +271,7 @@ class Rib:
     """One set of bank details of an office bank account."""
 
     label: str
-    iban: str
+    iban: str = attrs.field(repr=_masked_iban)
     bic: str
     holder: str
     bank: str
