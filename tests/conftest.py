@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import textwrap
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -54,3 +56,37 @@ def liasse_provider_info():
 def liasse_check_access(ctx):
     return AccessReport(ok=True, account="vendor")
 '''
+
+
+#: The server `.ci/start-postgres` starts; tests that need PostgreSQL run only where it is set.
+POSTGRES_URL_VARIABLE = "LIASSE_TEST_POSTGRES_URL"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A SQLAlchemy URL to a fresh, empty PostgreSQL database, dropped after the test.
+
+    The server is the one ``LIASSE_TEST_POSTGRES_URL`` names (``eval export
+    "$(.ci/start-postgres)"`` starts one). Without it the test is skipped on a
+    developer's machine and fails in CI, where a skipped concurrency test would
+    hide exactly what it is there to prove.
+    """
+    admin_url = os.environ.get(POSTGRES_URL_VARIABLE, "").strip()
+    if not admin_url:
+        message = f"{POSTGRES_URL_VARIABLE} is not set: run `export \"$(.ci/start-postgres)\"` first"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"liasse_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
