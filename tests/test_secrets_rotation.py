@@ -310,3 +310,31 @@ def test_s3_no_plain_text_fallback_without_a_key(tmp_path: Path, monkeypatch: py
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("liasse.sqlite3*"))
     assert b"mdp-sans-cle" not in raw
     assert not os.path.exists(tmp_path / "absent.key")
+
+
+# --- on PostgreSQL (several host servers share one store) ----------------------------------------
+
+
+@posix_only
+def test_s3_rotation_and_the_audit_log_on_postgresql(postgres_url: str, key_file: Path) -> None:
+    store = open_store(postgres_url)
+    try:
+        ring = KeyRing.from_file(key_file)
+        _fill(CredentialVault(store, ring))
+        with audit.action(store, audit.Action.SECRETS_ROTATE, user="operator", target=str(key_file)) as scope:
+            result = rotate(store, ring)
+            assert scope.row_id is not None  # the entry went in with the re-encrypted rows
+        assert result.completed and result.moved == 3
+        _assert_all_readable(CredentialVault(store, KeyRing.from_file(key_file)))
+        assert _key_ids(store) == {result.new_key_id}
+        [entry] = audit.entries(store)
+        assert (entry.action, entry.outcome, entry.target) == (audit.Action.SECRETS_ROTATE, audit.Outcome.OK, str(key_file))
+        assert entry.at.tzinfo is not None
+        # A blocked rotation rolls back on PostgreSQL too.
+        CredentialVault(store, VaultKey.generate()).save("PAUL", "docsecure", "paul@fichorga.fr", Secret("perdu"))
+        with pytest.raises(RotationBlocked):
+            rotate(store, KeyRing.from_file(key_file))
+        assert _key_ids(store) - {result.new_key_id} != set()
+        _assert_all_readable(CredentialVault(store, KeyRing.from_file(key_file)))
+    finally:
+        store.close()

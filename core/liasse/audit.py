@@ -140,7 +140,8 @@ def _note_writes(session: Session, _flush_context: Any) -> None:
 def _carry_entry(session: Session) -> None:
     """Put the running action's entry into each transaction that writes the action's rows."""
     scope = _current.get()
-    if scope is None or session.get_bind() is not scope.store.engine:
+    # session.bind, not get_bind(): a host's session with several binds must pass untouched, not raise.
+    if scope is None or session.bind is not scope.store.engine:
         return
     if not (session.info.pop(_WROTE, False) or session.new or session.dirty or session.deleted):
         return
