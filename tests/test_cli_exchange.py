@@ -481,6 +481,20 @@ def test_ds26_cli_import_prints_the_iban(office: Office) -> None:
     assert "Documents à importer : 0" in ok(liasse(office, "counter", "3120"))
 
 
+def test_s4_cli_import_shows_the_full_iban_only_when_asked(office: Office) -> None:
+    requested = ok(
+        liasse(
+            office, "request", "3305", *new_contact_options("Anne", "LEROY", "anne.leroy@orange.fr", "07 61 44 55 66"),
+            "--rib", "--label", "RIB LEROY",
+        )
+    )  # fmt: skip
+    rid = exchange_id(requested)
+    Recipient(office.sandbox_url, "anne.leroy@orange.fr", "+33761445566").answer_request(rib_file(office, "MME ANNE LEROY"))
+    ok(liasse(office, "sync"))
+    imported = ok(liasse(office, "import", str(rid), "--show-iban"))
+    assert f"{IBAN.replace(' ', '')} BIC {BIC}" in imported
+
+
 def test_cli_unknown_account_is_one_line(office: Office) -> None:
     result = liasse(office, "alerts", "0000")
     assert result.exit_code == 1

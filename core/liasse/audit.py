@@ -27,6 +27,7 @@ import datetime as dt
 import enum
 import functools
 import inspect
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -39,6 +40,8 @@ from liasse.store.models import AuditRecord, utcnow
 
 if TYPE_CHECKING:
     from liasse.store.database import Store
+
+log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -200,7 +203,14 @@ def action(
         _current.reset(token)
         if outcome is Outcome.OK and scope.partial:
             outcome = Outcome.PARTIAL
-        _finish(scope, outcome, error)
+        if error is None:
+            _finish(scope, outcome, error)
+        else:
+            try:
+                _finish(scope, outcome, error)
+            except Exception:  # noqa: BLE001 - the action's own error is the one the user must read
+                # The store may be what failed; an entry already carried by the action's rows stays "incomplete".
+                log.exception("the audit entry of a failed %s could not be written", what.value)
 
 
 def _finish(scope: AuditScope, outcome: Outcome, error: str | None) -> None:
