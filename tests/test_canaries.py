@@ -28,6 +28,7 @@ import contextlib
 import http.client
 import logging
 import re
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,7 +56,7 @@ CANARY_BIC = "PSSTFRPPXXX"
 
 def _forms(secret: str) -> set[str]:
     """Every spelling of ``secret`` a leak could take."""
-    forms = {secret, requests.utils.quote(secret, safe="")}
+    forms = {secret, urllib.parse.quote(secret, safe="")}
     return {f for f in forms if len(f) >= 6}
 
 

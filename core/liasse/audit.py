@@ -235,7 +235,8 @@ def audited(what: Action) -> Callable[[Callable[P, R]], Callable[P, R]]:
     (:meth:`liasse.app.Liasse.authorize`), so a refusal is an entry too.
 
     The account and the target are read from the call's arguments
-    (``account_number``, ``contact_id``, ``exchange_id``, ``matter_code``) and
+    (``account_number``, ``contact_id``, ``exchange_id``, ``matter_code``, a
+    send's ``selection.matters``) and
     from what it returns (a contact's or an exchange's ``id`` and
     ``account_number``; a list counts as a campaign).
     """
@@ -254,7 +255,7 @@ def audited(what: Action) -> Callable[[Callable[P, R]], Callable[P, R]]:
                 provider=desk.provider,  # type: ignore[attr-defined]
                 account_owner=desk.account_owner,  # type: ignore[attr-defined]
                 account_number=_text(bound.get("account_number")),
-                matter_code=_text(bound.get("matter_code")),
+                matter_code=_text(bound.get("matter_code")) or _matters_of(bound.get("selection")),
                 target=_target_of(bound),
             ) as scope:
                 # Checked at each action, inside its entry: a desk kept open does not outlive a link turned off.
@@ -270,6 +271,14 @@ def audited(what: Action) -> Callable[[Callable[P, R]], Callable[P, R]]:
 
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def _matters_of(selection: object) -> str | None:
+    """The matters a send's documents are about (DS-17), comma-separated."""
+    matters = getattr(selection, "matters", ())
+    if not isinstance(matters, tuple) or not matters:
+        return None
+    return ", ".join(str(code) for code in matters)[:64]
 
 
 def _target_of(arguments: dict[str, Any]) -> str | None:

@@ -24,7 +24,7 @@ def _t(fr: str, en: str) -> str:
     return en if default_lang() == "en" else fr
 
 
-class SinceType(click.ParamType):
+class SinceType(click.ParamType):  # type: ignore[type-arg]  # generic only from click 8.2; pyproject allows 8.1
     """A date (``2026-12-01``), a date and time (``2026-12-01T09:30``, local time unless an offset is given), or a duration back from now (``7d``, ``12h``, ``30m``)."""
 
     name = "since"

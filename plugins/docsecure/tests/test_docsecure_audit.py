@@ -19,14 +19,14 @@ from liasse import audit, hookimpl
 from liasse.app import Liasse
 from liasse.audit import Action, Outcome
 from liasse.cli import cli
-from liasse.desk import ContactForm, ExchangeDesk
+from liasse.desk import ContactForm, DocumentSelection, ExchangeDesk
 from liasse.errors import NotFound, ProviderDisabled, ReminderTooSoon, RightMissing
 from liasse.records import ContactKind, DocumentType
 from liasse.secrets import Secret
 from liasse.store.models import AuditRecord
 from liasse_docsecure.demo import CLIENT_IBAN
 from liasse_docsecure.recipient import Recipient
-from liasse_hostapi.records import ProviderOptions
+from liasse_hostapi.records import AccountingDocumentKind, ProviderOptions
 
 PERSON = ContactForm(ContactKind.PERSON, "Jacques", "MARTIN", "jacques.martin@free.fr", "06 54 55 99 87")
 
@@ -125,6 +125,25 @@ def test_audit_a_campaign_with_a_missing_contact_is_partial(office: Liasse, desk
         "1/2 exchanges",
         "2950",
     )
+
+
+def test_audit_a_send_of_matter_documents_names_its_matter(office: Liasse, desk: ExchangeDesk) -> None:
+    send = desk.send_documents(
+        PERSON,
+        DocumentSelection(kinds=frozenset({AccountingDocumentKind.DEED_INVOICE}), matters=("2950-04",)),
+        account_number="2950",
+    )
+    entry = audit.entries(office.store)[-1]
+    assert (entry.action, entry.account_number, entry.matter_code, entry.target, entry.outcome) == (
+        Action.DOCUMENT_SEND,
+        "2950",
+        "2950-04",
+        f"exchange {send.id}",
+        Outcome.OK,
+    )
+    assert json.loads(
+        CliRunner().invoke(cli, ["--config", str(office.settings.path), "audit", "--json", "--account", "2950"]).output
+    )[-1]["matter"] == "2950-04"
 
 
 # --- rights -------------------------------------------------------------------------------------
