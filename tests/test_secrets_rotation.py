@@ -210,6 +210,36 @@ def test_s3_rotation_is_one_transaction_an_unreadable_row_changes_nothing(store:
     _assert_all_readable(CredentialVault(store, KeyRing.from_file(key_file)))
 
 
+def _rotate_concurrently(store: Store, key_file: Path, times: int) -> None:
+    import threading
+
+    errors: list[BaseException] = []
+    start = threading.Barrier(times)
+
+    def one() -> None:
+        try:
+            start.wait()
+            rotate(store, KeyRing.from_file(key_file))  # each read the file before the others rotated
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+
+
+@posix_only
+def test_s3_concurrent_rotations_never_strand_a_credential(store: Store, key_file: Path) -> None:
+    _fill(CredentialVault(store, KeyRing.from_file(key_file)))
+    _rotate_concurrently(store, key_file, 3)
+    after = KeyRing.from_file(key_file)
+    assert len(after.keys) == 1 and _key_ids(store) == {after.current.key_id}
+    _assert_all_readable(CredentialVault(store, after))
+
+
 # --- rotation with LIASSE_SECRET_KEY ---------------------------------------------------------
 
 
@@ -327,9 +357,14 @@ def test_s3_rotation_and_the_audit_log_on_postgresql(postgres_url: str, key_file
         assert result.completed and result.moved == 3
         _assert_all_readable(CredentialVault(store, KeyRing.from_file(key_file)))
         assert _key_ids(store) == {result.new_key_id}
-        [entry] = audit.entries(store)
+        [entry, *_] = audit.entries(store)
         assert (entry.action, entry.outcome, entry.target) == (audit.Action.SECRETS_ROTATE, audit.Outcome.OK, str(key_file))
         assert entry.at.tzinfo is not None
+        _rotate_concurrently(store, key_file, 3)
+        after = KeyRing.from_file(key_file)
+        assert len(after.keys) == 1 and _key_ids(store) == {after.current.key_id}
+        _assert_all_readable(CredentialVault(store, after))
+        result = rotate(store, after)
         # A blocked rotation rolls back on PostgreSQL too.
         CredentialVault(store, VaultKey.generate()).save("PAUL", "docsecure", "paul@fichorga.fr", Secret("perdu"))
         with pytest.raises(RotationBlocked):

@@ -42,6 +42,7 @@ import platformdirs
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from liasse.errors import CredentialsUnreadable, KeyFileExposed, KeyMalformed, KeyUnavailable, RotationBlocked
 from liasse.records import Credentials
@@ -446,7 +447,7 @@ class CredentialVault:
             rows_by_key=rows,
         )
 
-    def reencrypt(self, target: VaultKey) -> int:
+    def reencrypt(self, target: VaultKey, session: Session | None = None) -> int:
         """Re-encrypt every stored credential under ``target``, in one transaction; the number of rows moved.
 
         Every row is decrypted with the key it names (any key of the ring)
@@ -454,31 +455,32 @@ class CredentialVault:
         provider still bound as associated data. When any row decrypts with
         no key, :class:`~liasse.errors.RotationBlocked` names those rows and
         the transaction is rolled back: no row is left behind under a key
-        that is about to be dropped.
+        that is about to be dropped. ``session`` is the caller's transaction
+        (a rotation holds its lock in it); a new one otherwise.
         """
+        if session is None:
+            with self._store.session() as own:
+                return self.reencrypt(target, own)
         moved = 0
-        with self._store.session() as session:
-            # FOR UPDATE on PostgreSQL: a "Connexion" saved meanwhile waits, rather than being overwritten.
-            rows = session.scalars(
-                select(StoredCredentials).order_by(StoredCredentials.id).with_for_update()
-            ).all()
-            unreadable: list[str] = []
-            for row in rows:
-                if row.key_id == target.key_id and _decrypt(target, row.nonce, row.ciphertext, row.user_login, row.provider):
-                    continue
-                key = self._ring.find(row.key_id)
-                payload = _decrypt(key, row.nonce, row.ciphertext, row.user_login, row.provider) if key else None
-                if payload is None:
-                    unreadable.append(f"{row.user_login} ({row.provider})")
-                    continue
-                row.nonce, row.ciphertext = _encrypt(target, payload, row.user_login, row.provider)
-                row.key_id = target.key_id
-                row.updated_at = utcnow()
-                moved += 1
-            if unreadable:
-                raise RotationBlocked(
-                    rows=", ".join(unreadable), key_ids=", ".join(self._ring.key_ids), origin=self._ring.origin
-                )
+        # FOR UPDATE on PostgreSQL: a "Connexion" saved meanwhile waits, rather than being overwritten.
+        rows = session.scalars(select(StoredCredentials).order_by(StoredCredentials.id).with_for_update()).all()
+        unreadable: list[str] = []
+        for row in rows:
+            if row.key_id == target.key_id and _decrypt(target, row.nonce, row.ciphertext, row.user_login, row.provider):
+                continue
+            key = self._ring.find(row.key_id)
+            payload = _decrypt(key, row.nonce, row.ciphertext, row.user_login, row.provider) if key else None
+            if payload is None:
+                unreadable.append(f"{row.user_login} ({row.provider})")
+                continue
+            row.nonce, row.ciphertext = _encrypt(target, payload, row.user_login, row.provider)
+            row.key_id = target.key_id
+            row.updated_at = utcnow()
+            moved += 1
+        if unreadable:
+            raise RotationBlocked(
+                rows=", ".join(unreadable), key_ids=", ".join(self._ring.key_ids), origin=self._ring.origin
+            )
         return moved
 
     def __repr__(self) -> str:

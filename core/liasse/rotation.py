@@ -30,11 +30,15 @@ import secrets as _random
 from pathlib import Path
 
 import attrs
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from liasse.credentials import CredentialVault, KeyRing, VaultKey
-from liasse.errors import RotationBlocked
 from liasse.secrets import Secret
 from liasse.store.database import Store
+
+#: Any constant: the PostgreSQL advisory lock that serialises rotations (distinct from the migrations' one).
+_ROTATION_LOCK = 0x6C6B6579  # "lkey"
 
 
 @attrs.frozen
@@ -54,41 +58,60 @@ class RotationResult:
 
 
 def rotate(store: Store, ring: KeyRing) -> RotationResult:
-    """Rotate the credentials key found in ``ring`` (see the module's docstring for the steps)."""
-    if ring.previous:
-        # A rotation under way (a key file left with two keys, or NEW,OLD in the environment): finish it.
-        return _complete(store, ring)
-    new = VaultKey.generate()
-    if ring.path is None:
-        return RotationResult(
-            moved=0,
-            old_key_ids=(ring.current.key_id,),
-            new_key_id=new.key_id,
-            completed=False,
-            origin=ring.origin,
-            new_key=Secret(new.to_text()),
-        )
-    staged = KeyRing(current=new, previous=(ring.current,), origin=ring.origin, path=ring.path)
-    write_key_file(ring.path, staged)
-    try:
-        return _complete(store, staged)
-    except RotationBlocked:
-        # The transaction rolled back: put the key file back as it was, so "nothing changed" is true.
-        write_key_file(ring.path, ring)
-        raise
+    """Rotate the credentials key found in ``ring`` (see the module's docstring for the steps).
 
-
-def _complete(store: Store, ring: KeyRing) -> RotationResult:
-    moved = CredentialVault(store, ring).reencrypt(ring.current)
-    if ring.path is not None:
-        write_key_file(ring.path, KeyRing(current=ring.current, origin=ring.origin, path=ring.path))
+    Two rotations never interleave: each holds the store's rotation lock
+    from before it reads the key file until its rows are committed, so the
+    second one starts from what the first one left.
+    """
+    with store.session() as session:
+        _lock(session)
+        if ring.path is not None:
+            # Read again under the lock: another rotation may have changed the file since the caller read it.
+            ring = KeyRing.from_file(ring.path)
+        if ring.previous:
+            # A rotation under way (a key file left with two keys, or NEW,OLD in the environment): finish it.
+            moved = CredentialVault(store, ring).reencrypt(ring.current, session)
+            final = ring
+        else:
+            new = VaultKey.generate()
+            if ring.path is None:
+                return RotationResult(
+                    moved=0,
+                    old_key_ids=(ring.current.key_id,),
+                    new_key_id=new.key_id,
+                    completed=False,
+                    origin=ring.origin,
+                    new_key=Secret(new.to_text()),
+                )
+            final = KeyRing(current=new, previous=(ring.current,), origin=ring.origin, path=ring.path)
+            write_key_file(ring.path, final)
+            try:
+                moved = CredentialVault(store, final).reencrypt(new, session)
+                session.flush()
+            except BaseException:
+                # The transaction rolls back: put the key file back as it was, so "nothing changed" is true.
+                write_key_file(ring.path, ring)
+                raise
+    # Committed: every row is under the new key, the old ones can go.
+    if final.path is not None:
+        write_key_file(final.path, KeyRing(current=final.current, origin=final.origin, path=final.path))
     return RotationResult(
         moved=moved,
-        old_key_ids=tuple(key.key_id for key in ring.previous),
-        new_key_id=ring.current.key_id,
+        old_key_ids=tuple(key.key_id for key in final.previous),
+        new_key_id=final.current.key_id,
         completed=True,
-        origin=ring.origin,
+        origin=final.origin,
     )
+
+
+def _lock(session: Session) -> None:
+    """Take the store's rotation lock for the rest of ``session``'s transaction."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ROTATION_LOCK})
+    else:
+        # SQLite has one writer at a time: a write statement, even one that changes nothing, takes that place.
+        session.execute(text("UPDATE credentials SET key_id = key_id WHERE 1 = 0"))
 
 
 def write_key_file(path: Path, ring: KeyRing) -> None:
