@@ -41,3 +41,23 @@ def test_ds01_the_link_is_per_provider(liasse_office: Callable[..., Liasse]) -> 
     assert "esign" not in office.providers_for("FICH")
     entry = audit.entries(office.store, user="FICH", provider="esign")[-1]
     assert (entry.action, entry.outcome) == (audit.Action.CHECK_ACCESS, audit.Outcome.REFUSED)
+
+
+def test_fw03_the_audit_log_of_others_takes_the_view_audit_log_right(liasse_office: Callable[..., Liasse]) -> None:
+    office = liasse_office("esign")
+    office.check_access("esign", "FICH")
+    office.host.office.set_provider_options("COMP", "esign", ProviderOptions(link_enabled=False))
+    with pytest.raises(ProviderDisabled):
+        office.check_access("esign", "COMP")
+    # Everyone reads their own actions.
+    assert [e.user for e in office.audit_entries("COMP", user="COMP")] == ["COMP"]
+    for other in (None, "FICH"):
+        with pytest.raises(RightMissing) as refused:
+            office.audit_entries("COMP", user=other)
+        assert "consulter le journal d'audit des autres utilisateurs" in refused.value.message("fr")
+    assert Right.VIEW_AUDIT_LOG in office.host.office.user("FICH").rights
+    assert {e.user for e in office.audit_entries("FICH")} >= {"FICH", "COMP"}
+    # The reference host's administration grants it (the contract only reads rights).
+    office.host.office.set_rights("COMP", {Right.VIEW_AUDIT_LOG})
+    assert {e.user for e in office.audit_entries("COMP", provider="esign")} >= {"FICH", "COMP"}
+    assert office.host.office.user("COMP").rights == frozenset({Right.VIEW_AUDIT_LOG})

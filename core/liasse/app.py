@@ -13,6 +13,7 @@ vault open on first use, so listing plugins touches no database.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import importlib
 import threading
@@ -39,6 +40,7 @@ from liasse.settings import Settings, load_settings
 if TYPE_CHECKING:
     from liasse_hostapi.protocols import Host
 
+    from liasse.audit import AuditEntry
     from liasse.facade import Hooks
 
     from liasse.credentials import CredentialVault
@@ -274,6 +276,33 @@ class Liasse:
                         action_en=f"view another user's {info.title} exchanges",
                     )
         return ExchangeDesk(self, provider, user_login, account_owner)
+
+    def audit_entries(
+        self,
+        user_login: str,
+        *,
+        user: str | None = None,
+        account: str | None = None,
+        provider: str | None = None,
+        since: dt.datetime | None = None,
+    ) -> list[AuditEntry]:
+        """The audit log as ``user_login`` may read it: their own actions, everyone's with the right.
+
+        For a host's "Journal" screen; ``user`` None means every user (which
+        takes :attr:`Right.VIEW_AUDIT_LOG`), as does naming another user.
+        """
+        from liasse_hostapi.records import Right
+
+        from liasse import audit
+
+        reader = self.host.office.user(user_login)
+        if user != user_login and not reader.has(Right.VIEW_AUDIT_LOG):
+            raise RightMissing(
+                user=reader.login,
+                action_fr="consulter le journal d'audit des autres utilisateurs",
+                action_en="read other users' audit log",
+            )
+        return audit.entries(self.store, user=user, account=account, provider=provider, since=since)
 
     @property
     def files_dir(self) -> Path:

@@ -187,8 +187,8 @@ class KeyMalformed(KeyUnavailable):
 class KeyFileExposed(KeyUnavailable):
     """A key file other users of the machine can read or write: refused, never used (S3)."""
 
-    fr = "Le fichier de clé {path} est accessible à d'autres utilisateurs de la machine (droits {mode}) : liasse refuse de s'en servir. Restreignez-le à son propriétaire avec « chmod 600 {path} », puis relancez."
-    en = "The key file {path} can be accessed by other users of this machine (mode {mode}): liasse refuses to use it. Restrict it to its owner with 'chmod 600 {path}', then run again."
+    fr = "Le fichier de clé {path} est accessible à d'autres utilisateurs de la machine (droits {mode}) : liasse refuse de s'en servir. Restreignez-le à son propriétaire avec « chmod 600 {path} » (un secret monté en lecture seule : montez-le en 0400), ou passez la clé par LIASSE_SECRET_KEY, puis relancez."
+    en = "The key file {path} can be accessed by other users of this machine (mode {mode}): liasse refuses to use it. Restrict it to its owner with 'chmod 600 {path}' (a read-only mounted secret: mount it 0400), or pass the key in LIASSE_SECRET_KEY, then run again."
 
 
 class RotationBlocked(LiasseError):

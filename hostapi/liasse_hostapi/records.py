@@ -69,6 +69,8 @@ class Right(enum.Enum):
     SEE_OTHER_USERS_CONTACTS = "see_other_users_contacts"  # DS-01, DS-19, DS-33
     MANAGE_PROVIDER_SETTINGS = "manage_provider_settings"
     SEND_REGISTERED_MAIL = "send_registered_mail"
+    #: Read every user's entries of liasse's audit log; without it, a user reads their own only.
+    VIEW_AUDIT_LOG = "view_audit_log"
 
 
 class AccountingDocumentKind(enum.Enum):
