@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import attrs
 from sqlalchemy import event, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from liasse.errors import ProviderDisabled, RightMissing
 from liasse.store.models import AuditRecord, utcnow
@@ -132,6 +132,8 @@ class AuditScope:
 
 _current: contextvars.ContextVar[AuditScope | None] = contextvars.ContextVar("liasse_audit_scope", default=None)
 _WROTE = "liasse_audit_wrote"
+#: Marks the session that writes an entry's outcome, which carries no other action's entry.
+_OWN = "liasse_audit_own"
 
 
 @event.listens_for(Session, "after_flush")
@@ -139,12 +141,19 @@ def _note_writes(session: Session, _flush_context: Any) -> None:
     session.info[_WROTE] = True
 
 
+@event.listens_for(Session, "do_orm_execute")
+def _note_statements(state: ORMExecuteState) -> None:
+    # An UPDATE or DELETE run as a statement (forgetting credentials) writes without a flush.
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
 @event.listens_for(Session, "before_commit")
 def _carry_entry(session: Session) -> None:
     """Put the running action's entry into each transaction that writes the action's rows."""
     scope = _current.get()
     # session.bind, not get_bind(): a host's session with several binds must pass untouched, not raise.
-    if scope is None or session.bind is not scope.store.engine:
+    if scope is None or session.bind is not scope.store.engine or session.info.get(_OWN):
         return
     if not (session.info.pop(_WROTE, False) or session.new or session.dirty or session.deleted):
         return
@@ -216,6 +225,7 @@ def action(
 def _finish(scope: AuditScope, outcome: Outcome, error: str | None) -> None:
     values = {**scope._values(), "outcome": outcome.value, "error": error}
     with scope.store.session() as session:
+        session.info[_OWN] = True
         if scope.row_id is not None:
             updated = session.execute(update(AuditRecord).where(AuditRecord.id == scope.row_id).values(**values))
             if getattr(updated, "rowcount", 0):
