@@ -26,6 +26,7 @@ def test_fw03_registered_mail_needs_the_send_registered_mail_right(liasse_office
     with pytest.raises(RightMissing):
         office.connect("ar24", "COMP", "comp@fichorga.fr", Secret("x"))
     assert not office.vault.has("COMP", "ar24")
+    assert "ar24" not in office.providers_for("COMP") and "ar24" in office.providers_for("FICH")
     assert [(e.action, e.outcome, e.error) for e in audit.entries(office.store, user="COMP", provider="ar24")] == [
         (audit.Action.CHECK_ACCESS, audit.Outcome.REFUSED, "RightMissing"),
         (audit.Action.CONNECT, audit.Outcome.REFUSED, "RightMissing"),

@@ -133,9 +133,15 @@ class Liasse:
         return record.info
 
     def providers_for(self, user_login: str) -> list[str]:
-        """The providers this user may use: loaded, and with the user's link on (DS-01)."""
-        user = self.host.office.user(user_login)
-        return [name for name in sorted(self.providers) if user.options_for(name).link_enabled]
+        """The providers this user may use: loaded, with the user's link on (DS-01) and the right they need."""
+        usable = []
+        for name in sorted(self.providers):
+            try:
+                self.authorize(name, user_login)
+            except (ProviderDisabled, RightMissing):
+                continue
+            usable.append(name)
+        return usable
 
     def banner_url(self, provider: str) -> str | None:
         """DS-02: the banner button's link: the provider's site when some user has the link on, else its presentation page."""
