@@ -268,10 +268,15 @@ def audited(what: Action) -> Callable[[Callable[P, R]], Callable[P, R]]:
                 matter_code=_text(bound.get("matter_code")) or _matters_of(bound.get("selection")),
                 target=_target_of(bound),
             ) as scope:
-                # Checked at each action, inside its entry: a desk kept open does not outlive a link turned off.
-                desk.liasse.authorize(desk.provider, desk.user_login)  # type: ignore[attr-defined]
-                result = method(*args, **kwargs)
+                try:
+                    # Checked at each action, inside its entry: a desk kept open does not outlive a link turned off.
+                    desk.liasse.authorize(desk.provider, desk.user_login)  # type: ignore[attr-defined]
+                    result = method(*args, **kwargs)
+                except BaseException:
+                    _account_of_target(desk, scope, bound)
+                    raise
                 _learn(scope, result)
+                _account_of_target(desk, scope, bound)
                 return result
 
         return wrapper
@@ -299,6 +304,20 @@ def _target_of(arguments: dict[str, Any]) -> str | None:
     return None
 
 
+def _account_of_target(desk: Any, scope: AuditScope, arguments: dict[str, Any]) -> None:
+    """The account of the exchange or contact acted on, when neither the call nor its result named it."""
+    if scope.account_number is not None:
+        return
+    for name, lookup in (("exchange_id", "exchange"), ("contact_id", "contact")):
+        identifier = arguments.get(name)
+        if isinstance(identifier, int) and not isinstance(identifier, bool):
+            try:
+                scope.account_number = getattr(getattr(desk, lookup)(identifier), "account_number", None)
+            except Exception:  # noqa: BLE001 - it may be the very thing that does not exist
+                pass
+            return
+
+
 def _learn(scope: AuditScope, result: object) -> None:
     if isinstance(result, list | tuple):
         failed = sum(isinstance(item, BaseException) for item in result)
@@ -317,7 +336,10 @@ def _learn(scope: AuditScope, result: object) -> None:
     result = getattr(result, "exchange", result)  # an import's result names its exchange
     identifier = getattr(result, "id", None)
     kind = _kind_of(result)
-    if isinstance(identifier, int) and kind:
+    if kind == "attachment" and scope.target:
+        # An attestation's attachment is what it made; the exchange it is about stays the target.
+        pass
+    elif isinstance(identifier, int) and kind:
         scope.target = f"{kind} {identifier}"
     number = getattr(result, "account_number", None)
     if scope.account_number is None and isinstance(number, str) and number:

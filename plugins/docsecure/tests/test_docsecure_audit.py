@@ -50,6 +50,7 @@ def test_audit_every_desk_action_is_logged_with_who_what_account_provider_and_ou
     desk.sync()
     imported = desk.import_document(request.id)
     send = desk.send_file(contact.id, pdf_file("Compromis.pdf"))
+    desk.attestation(request.id)
     entries = audit.entries(office.store)[before:]
     assert [(e.user, e.action, e.provider, e.account_owner, e.outcome) for e in entries] == [
         ("FICH", action, "docsecure", "FICH", Outcome.OK)
@@ -60,6 +61,7 @@ def test_audit_every_desk_action_is_logged_with_who_what_account_provider_and_ou
             Action.SYNC,
             Action.IMPORT,
             Action.DOCUMENT_SEND,  # send_file → send_documents is one action, one entry
+            Action.ATTESTATION,
         )
     ]
     assert [(e.account_number, e.target) for e in entries] == [
@@ -69,6 +71,7 @@ def test_audit_every_desk_action_is_logged_with_who_what_account_provider_and_ou
         (None, "1 exchanges"),
         ("2950", f"exchange {imported.exchange.id}"),
         ("2950", f"exchange {send.id}"),
+        ("2950", f"exchange {request.id}"),
     ]
     assert all(e.at.tzinfo is not None and e.error is None for e in entries)
     assert entries == sorted(entries, key=lambda e: (e.at, e.id))
@@ -112,6 +115,8 @@ def test_audit_a_refused_or_failed_action_keeps_its_error_class_never_its_senten
         (Action.REMIND, Outcome.FAILED, "ReminderTooSoon", f"exchange {request.id}"),
         (Action.REMIND, Outcome.FAILED, "NotFound", "exchange 999999"),
     ]
+    # A failed action is still found by its account.
+    assert [e.account_number for e in last] == ["2950", None]
 
 
 def test_audit_a_campaign_with_a_missing_contact_is_partial(office: Liasse, desk: ExchangeDesk) -> None:
