@@ -1,11 +1,13 @@
 """Intake cost (issue: document intake), as ratios against a baseline measured in the same run.
 
-* marking a 100-page PDF (``liasse.intake.stamp.stamp_pdf``) against a plain
-  pypdf page merge of a band (rendered with fpdf2, as liasse does) onto the
-  first page, written to disk (target ≤ 1.0×);
+* marking a 100-page PDF (``liasse.intake.stamp.stamp_pdf``: in the
+  confined worker, hand-over included, written as an incremental update after
+  the received bytes) against a plain pypdf page merge of a band (rendered
+  with fpdf2, as liasse does) onto the first page, written to disk in-process
+  (target ≤ 1.0×);
 * importing a one-page RIB through the whole pipeline (type and hostile
-  checks, mark, reading, BY-02 checks, attachments and IBAN record in the
-  reference host; no TSA) against that same baseline, and in milliseconds
+  checks, screening, reading and mark in the confined worker, BY-02 checks,
+  attachments and IBAN record in the reference host; no TSA) against that same baseline, and in milliseconds
   (target ≤ 150 ms).
 
 Rounds are interleaved so machine noise hits every scenario alike; medians
@@ -113,7 +115,10 @@ def main() -> int:
     print(f"{'baseline: pypdf merge of a band on page 1 of ' + str(args.pages) + ' pages':<58}{med['baseline'] * 1000:>12.1f}")
     print(f"{'liasse stamp_pdf, ' + str(args.pages) + ' pages':<58}{med['mark'] * 1000:>12.1f}")
     print(f"{'liasse RIB import (mark, read, check, attach, IBAN record)':<58}{import_ms:>12.1f}")
-    mark_ok = mark_ratio <= TARGET_MARK_RATIO
+    # The mark is an incremental update: the received bytes open the copy, unchanged (a signature over them holds).
+    intact = (work / "marked.pdf").read_bytes().startswith(big.read_bytes())
+    print(f"marked copy keeps the received bytes intact at its head: {'yes' if intact else 'no'}")
+    mark_ok = mark_ratio <= TARGET_MARK_RATIO and intact
     import_ok = import_ms <= TARGET_IMPORT_MS
     print(f"mark a {args.pages}-page PDF vs pypdf merge: ratio {mark_ratio:.2f}× (target ≤ {TARGET_MARK_RATIO:g}×) {'OK' if mark_ok else 'BELOW'}")
     print(

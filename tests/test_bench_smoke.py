@@ -49,3 +49,9 @@ def test_intake_benchmark_reports_its_targets() -> None:
     out = run("intake_stamp.py", "--rounds", "1", "--pages", "5")
     assert re.search(r"^mark a 5-page PDF vs pypdf merge: ratio \d+\.\d\d× \(target ≤ 1×\) (OK|BELOW)$", out, re.MULTILINE), out
     assert re.search(r"^import a one-page RIB: \d+ ms, .*\(target ≤ 150 ms\) (OK|BELOW)$", out, re.MULTILINE), out
+    assert "marked copy keeps the received bytes intact at its head: yes" in out, out
+
+
+def test_webhook_benchmark_reports_its_target() -> None:
+    out = run("webhooks_intake.py", "--n", "20")
+    assert re.search(r"^webhook acknowledgement median: \d+\.\d ms \(target ≤ 100 ms, .*\) (OK|BELOW)$", out, re.MULTILINE), out

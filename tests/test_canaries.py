@@ -17,8 +17,9 @@ the contact's browser on the contact's phone: they run with http.client's
 debug output off, since what they send is the contact's business, not the
 office's process's output.
 
-No webhook secret exists on this branch (the webhooks work adds it): its
-slot in :data:`CANARIES` is filled when it lands.
+A second flow receives DocSecure's webhooks (the sandbox POSTs signed
+Standard Webhooks events to liasse's receiver on loopback; the worker
+applies them) with the subscription's ``whsec_`` secret as a canary too.
 """
 
 from __future__ import annotations
@@ -194,7 +195,6 @@ def test_s4_canaries_never_appear_in_output_logs_or_http_debug(
         "document content": {CONTENT},
         "IBAN": _iban_forms(CANARY_IBAN),
         "SMS codes": set(codes),
-        # "webhook secret": filled by the webhooks work.
     }
     for name, value in keys.items():
         canaries[f"office key {name}"] = _forms(value)
@@ -249,3 +249,75 @@ def test_s4_the_search_would_see_http_client_debug_output(
     with quiet(requests.Session()) as quieted:
         assert quieted.get(url, auth=(LOGIN, PASSWORD), timeout=10).status_code == 200
     assert capfd.readouterr().out == ""
+
+
+def test_s4_webhook_secret_and_the_rest_never_appear_while_webhooks_flow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    from liasse.desk import ContactForm
+    from liasse.records import ContactKind, DocumentType
+    from liasse.secrets import Secret
+    from liasse.states import RequestState
+    from liasse.testing.webhooks import wait_for, webhook_office
+
+    for name in ("LIASSE_SECRET_KEY", "LIASSE_DATABASE_URL", "LIASSE_LANG", "LIASSE_CONFIG", "LIASSE_USER"):
+        monkeypatch.delenv(name, raising=False)
+    outputs: list[str] = []
+    with webhook_office(tmp_path / "office", "docsecure", {"webhook_secrets": '["$file:secrets/docsecure_webhook"]'}) as office:
+        url = office.sandbox.url
+        requests.post(f"{url}/_sandbox/accounts", json={"email": LOGIN, "password": PASSWORD}, timeout=10).raise_for_status()
+        subscription = requests.post(
+            f"{url}/api/v1/webhooks", json={"url": office.receiver.endpoint("docsecure")}, auth=(LOGIN, PASSWORD), timeout=10
+        ).json()
+        secret = str(subscription["secret"])
+        office.write_secret("docsecure_webhook", secret)
+        caplog.set_level(logging.DEBUG)
+        monkeypatch.setattr(http.client.HTTPConnection, "debuglevel", 1)
+        office.liasse.connect("docsecure", "FICH", LOGIN, Secret(PASSWORD))
+        desk = office.liasse.desk("docsecure", "FICH")
+        person = ContactForm(ContactKind.PERSON, "Jacques", "MARTIN", "jacques.martin@free.fr", "06 54 55 99 87")
+        request = desk.request_document(person, DocumentType.RIB, "RIB pour la vente", account_number="2950")
+        rib = tmp_path / "RIB_MARTIN.pdf"
+        rib.write_bytes(
+            rib_pdf(
+                office_name="LA BANQUE POSTALE", holder="M. JACQUES MARTIN", holder_address="45000 ORLÉANS",
+                iban=CANARY_IBAN.formatted, bic=CANARY_BIC, bank="LA BANQUE POSTALE",
+            )
+        )  # fmt: skip
+        martin = Recipient(url, "jacques.martin@free.fr", "+33654559987")
+        with _contact_device():
+            martin.answer_request(rib)
+            code = martin.latest_code()
+        assert wait_for(lambda: desk.exchange(request.id).state is RequestState.TO_IMPORT)
+        desk.import_document(request.id)
+        config = tmp_path / "office" / "liasse.toml"
+        for args in (["webhooks", "status"], ["docsecure", "--user", "FICH", "track", "--no-sync"], ["audit"]):
+            result = CliRunner().invoke(cli, ["--config", str(config), *args], env={"LIASSE_LANG": None})
+            assert result.exit_code == 0, result.output
+            outputs.append(result.output)
+        monkeypatch.setattr(http.client.HTTPConnection, "debuglevel", 0)
+    captured = capfd.readouterr()
+    canaries = {
+        "webhook secret": {secret, secret.removeprefix("whsec_")},
+        "password": _forms(PASSWORD) | {_basic(LOGIN, PASSWORD)},
+        "IBAN": _iban_forms(CANARY_IBAN),
+        "SMS code": {code},
+    }
+    haystacks = {
+        "stdout (fd)": captured.out,
+        "stderr (fd)": captured.err,
+        "log records": "\n".join(f"{r.name}: {r.getMessage()} {r.exc_text or ''}" for r in caplog.records),
+        "CLI output": "\n".join(outputs),
+    }
+    hits = [
+        (canary, where, _around(text, form))
+        for canary, forms in canaries.items()
+        for form in forms
+        for where, text in haystacks.items()
+        if form and form in text
+    ]
+    print(f"canary hits (webhooks): {len(hits)}")
+    for hit in hits:
+        print("HIT", hit)
+    assert hits == []
+    assert secret.startswith("whsec_") and len(caplog.records) > 20

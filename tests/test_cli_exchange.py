@@ -495,6 +495,33 @@ def test_s4_cli_import_shows_the_full_iban_only_when_asked(office: Office) -> No
     assert f"{IBAN.replace(' ', '')} BIC {BIC}" in imported
 
 
+def test_ds26_cli_import_of_a_scripted_pdf_names_the_file_as_received(office: Office) -> None:
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.actions import JavaScript
+
+    requested = ok(
+        liasse(
+            office,
+            "request",
+            "3120",
+            *new_contact_options("Paul", "DURAND", "paul.durand@gmail.com", "07 61 22 33 55"),
+            "--other",
+            "--label",
+            "Attestation DURAND",
+        )
+    )
+    rid = exchange_id(requested)
+    writer = PdfWriter(clone_from=PdfReader(pdf_file(office, "attestation_durand.pdf")))
+    writer.add_open_action(JavaScript("app.alert('x');"))
+    scripted = office.files / "attestation_script.pdf"
+    writer.write(scripted)
+    Recipient(office.sandbox_url, "paul.durand@gmail.com", "+33761223355").answer_request(scripted)
+    ok(liasse(office, "sync"))
+    imported = ok(liasse(office, "import", str(rid)))
+    assert "Tel que reçu n° " in imported and "attestation_script.pdf" in imported
+    assert "Sécurité : Contenu actif retiré avant l'import (JavaScript" in imported
+
+
 def test_cli_unknown_account_is_one_line(office: Office) -> None:
     result = liasse(office, "alerts", "0000")
     assert result.exit_code == 1

@@ -65,3 +65,35 @@ def test_ds34_empty_and_missing_files_refused(tmp_path: Path) -> None:
         check_outgoing(write(tmp_path, "vide.pdf", b""), LIMITS, "DocSecure")
     with pytest.raises(FileRefused, match="introuvable"):
         check_outgoing(tmp_path / "absent.pdf", LIMITS, "DocSecure")
+
+
+PDF = b"%PDF-1.7\n" + b"x" * 100
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("acte.pdf.exe", "ne correspond pas à son nom"),
+        ("acte.pdf%00.exe", "caractère nul"),
+        ("acte.pdf\x00.exe", "caractère nul"),
+        ("../../etc/acte.pdf", "chemin"),
+        ("..\\acte.pdf", "chemin"),
+        ("acte\u202efdp.exe", "caractère invisible"),
+        ("acte\x07.pdf", "caractère de contrôle"),
+    ],
+)
+def test_ds34_untrusted_names_refused_before_any_upload(tmp_path: Path, name: str, reason: str) -> None:
+    path = write(tmp_path, "stored.pdf", PDF)
+    with pytest.raises(FileRefused) as caught:
+        check_outgoing(path, LIMITS, "DocSecure", file_name=name)
+    assert reason in caught.value.message("fr")
+    assert "\u202e" not in caught.value.message("fr").split(":", 1)[1]  # the reason never replays the override
+    assert caught.value.message("en")
+
+
+def test_ds34_size_cap_exact_and_one_byte_over(tmp_path: Path) -> None:
+    at_cap = write(tmp_path, "cap.pdf", PDF[:9] + b"x" * (LIMITS.max_file_size - 9))
+    assert check_outgoing(at_cap, LIMITS, "DocSecure").size == LIMITS.max_file_size
+    over = write(tmp_path, "over.pdf", at_cap.read_bytes() + b"x")
+    with pytest.raises(FileRefused, match="au-delà de la limite"):
+        check_outgoing(over, LIMITS, "DocSecure")

@@ -465,3 +465,47 @@ def test_hook_liasse_status_changed(listeners: Any) -> None:
     hooks, listener = listeners
     hooks.status_changed("docsecure", 12, "sent", "reminded")
     assert listener.events == [("status_changed", ("sent", "reminded"))]
+
+
+def test_hook_liasse_screen_document(tmp_path: Path) -> None:
+    from liasse.records import Screening
+
+    class PdfScreener:
+        @hookimpl
+        def liasse_screen_document(self, document: IncomingDocument, dest: Path) -> Screening | None:
+            if document.media_type != "application/pdf":
+                return None
+            dest.write_text("cleaned")
+            return Screening(dest, ("macro",), ("macro",))
+
+    class Passer:
+        @hookimpl
+        def liasse_screen_document(self, document: IncomingDocument, dest: Path) -> Screening | None:
+            return None
+
+    pm = LiassePluginManager()
+    pm.register_checked(PdfScreener(), "screener")
+    pm.register_checked(Passer(), "passer")  # registered last, called first, passes
+    hooks = Hooks(pm, {})
+    screening = hooks.screen_document(incoming(tmp_path), tmp_path / "clean.pdf")
+    assert screening is not None and screening.cleaned and screening.source == "screener"
+    assert screening.path.read_text() == "cleaned"
+    image = attrs.evolve(incoming(tmp_path), media_type="image/png")
+    assert hooks.screen_document(image, tmp_path / "clean.png") is None
+
+
+def test_hook_liasse_prove_receipt(tmp_path: Path) -> None:
+    class Notary:
+        @hookimpl
+        def liasse_prove_receipt(self, document: IncomingDocument, tsa_url: str | None, dest: Path) -> Path | None:
+            if tsa_url is None:
+                return None
+            dest.write_text(f"{document.sha256} @ {tsa_url}")
+            return dest
+
+    pm = LiassePluginManager()
+    pm.register_checked(Notary(), "notary")
+    hooks = Hooks(pm, {})
+    proof = hooks.prove_receipt(incoming(tmp_path), "https://tsa.example", tmp_path / "rib.pdf.tsr")
+    assert proof is not None and proof.read_text() == f"{'0' * 64} @ https://tsa.example"
+    assert hooks.prove_receipt(incoming(tmp_path), None, tmp_path / "none.tsr") is None

@@ -260,3 +260,109 @@ def test_hostile_strip_refuses_to_overwrite_its_original(tmp_path: Path) -> None
     src = save(blank_pdf(), tmp_path / "rib.pdf")
     with pytest.raises(ValueError, match="must not overwrite"):
         strip_active_content(src, src)
+
+
+# --- names, sizes and types of received files -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("RIB.pdf.exe", "ne correspond pas à son nom"),
+        ("RIB.pdf%00.exe", "caractère nul"),
+        ("RIB.pdf\x00.exe", "caractère nul"),
+        ("../RIB.pdf", "chemin"),
+        ("RIB\u202efdp.exe", "caractère invisible"),
+    ],
+)
+def test_hostile_received_names_are_refused_unopened(tmp_path: Path, name: str, reason: str) -> None:
+    stored = save(blank_pdf(), tmp_path / "3f2a9c")
+    with pytest.raises(HostileDocument) as caught:
+        check_received_file(stored, name)
+    message = caught.value.message("fr")
+    assert reason in message and "\u202e" not in message and "\x00" not in message
+
+
+def test_hostile_received_size_cap_plus_one_byte_and_zero_bytes(tmp_path: Path) -> None:
+    pdf = save(blank_pdf(), tmp_path / "rib.pdf")
+    size = pdf.stat().st_size
+    assert check_received_file(pdf, max_bytes=size) == "application/pdf"
+    with pytest.raises(HostileDocument, match=f"il pèse {size} octets, au-delà de la limite de {size - 1} octets"):
+        check_received_file(pdf, max_bytes=size - 1)
+    empty = tmp_path / "vide.pdf"
+    empty.write_bytes(b"")
+    with pytest.raises(HostileDocument, match="il est vide"):
+        check_received_file(empty)
+
+
+def test_hostile_received_type_outside_the_allowlist_is_refused(tmp_path: Path) -> None:
+    gif = tmp_path / "photo.gif"
+    gif.write_bytes(b"GIF89a" + bytes(100))
+    with pytest.raises(HostileDocument, match="PDF, PNG, JPEG, TIFF, HEIC ou ZIP seulement"):
+        check_received_file(gif)
+
+
+# --- received zips, checked before anything is extracted -------------------------------
+
+
+def a_zip(path: Path, entries: dict[str, bytes], *, symlink: str | None = None) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+        if symlink is not None:
+            info = zipfile.ZipInfo(symlink)
+            info.external_attr = (0o120777 << 16)
+            archive.writestr(info, "/etc/passwd")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("entry", "reason"),
+    [
+        ("../../.bashrc", "remonte hors du dossier"),
+        ("docs/../../evil.pdf", "remonte hors du dossier"),
+        ("/etc/cron.d/evil", "chemin absolu"),
+        ("C:\\Windows\\evil.exe", "chemin absolu"),
+    ],
+)
+def test_hostile_zip_with_path_traversal_names_the_entry(tmp_path: Path, entry: str, reason: str) -> None:
+    from liasse.intake.archives import check_zip
+
+    archive = a_zip(tmp_path / "pieces.zip", {"facture.pdf": b"%PDF-1.7", entry: b"x"})
+    with pytest.raises(HostileDocument) as caught:
+        check_zip(archive)
+    assert reason in caught.value.message("fr") and "pieces.zip" in caught.value.message("fr")
+    assert "\x00" not in caught.value.message("fr")
+
+
+def test_hostile_zip_symlink_is_refused(tmp_path: Path) -> None:
+    from liasse.intake.archives import check_zip
+
+    with pytest.raises(HostileDocument, match="« lien » est un lien symbolique"):
+        check_zip(a_zip(tmp_path / "pieces.zip", {}, symlink="lien"))
+
+
+def test_hostile_zip_bomb_by_ratio_and_by_total_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from liasse.intake import archives
+
+    bomb = a_zip(tmp_path / "bombe.zip", {"zeros.pdf": bytes(50 * 1024 * 1024)})
+    assert bomb.stat().st_size < 200 * 1024
+    with pytest.raises(HostileDocument, match=r"« zeros.pdf » se décompresse \d+ fois sa taille compressée"):
+        archives.check_zip(bomb)
+    monkeypatch.setattr(archives, "MAX_TOTAL_BYTES", 1000)
+    with pytest.raises(HostileDocument, match="au-delà de 1000 octets au total"):
+        archives.check_zip(a_zip(tmp_path / "gros.zip", {"a.txt": b"a" * 600, "b.txt": b"b" * 600}))
+
+
+def test_hostile_zip_of_documents_passes(tmp_path: Path) -> None:
+    from liasse.intake.archives import check_zip
+
+    assert check_zip(a_zip(tmp_path / "pieces.zip", {"facture.pdf": b"%PDF-1.7" * 100, "dossier/rib.png": b"\x89PNG" * 10})) == 2
+
+
+def test_hostile_received_heic_photo_passes_the_gate(tmp_path: Path) -> None:
+    photo = tmp_path / "IMG_0042.HEIC"
+    photo.write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(200))
+    assert check_received_file(photo) == "image/heic"

@@ -240,10 +240,12 @@ def test_ds28_pdf_over_the_page_cap_refused(tmp_path: Path, monkeypatch: pytest.
         stamp_pdf(a_pdf(tmp_path / "gros.pdf", pages=2), tmp_path / "out.pdf", TEXT)
 
 
-def test_ds28_pdf_stream_over_the_cap_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ds28_pdf_mark_never_inflates_the_page_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from liasse.intake import stamp
 
-    monkeypatch.setattr(stamp, "MAX_STREAM_BYTES", 1_000)  # the first page's content inflates to ~2.5 kB
+    # The first page's content inflates to ~2.5 kB: over this cap, yet the mark only references it
+    # (screening, which inflates every stream under the caps, runs before the mark in the pipeline).
+    monkeypatch.setattr(stamp, "MAX_STREAM_BYTES", 1_000)
     src = tmp_path / "dense.pdf"
     pdf = FPDF()
     pdf.add_page()
@@ -251,8 +253,20 @@ def test_ds28_pdf_stream_over_the_cap_refused(tmp_path: Path, monkeypatch: pytes
     for line in range(60):
         pdf.cell(0, 4, f"Ligne {line} : du texte pour grossir le flux de contenu", new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(src))
-    with pytest.raises(StampRefused, match="limites de lecture"):
-        stamp_pdf(src, tmp_path / "out.pdf", TEXT)
+    original = cast(DictionaryObject, PdfReader(src).pages[0]["/Contents"].get_object())
+    marked = PdfReader(stamp_pdf(src, tmp_path / "out.pdf", TEXT)).pages[0]
+    streams = [cast(DictionaryObject, item.get_object()) for item in cast(ArrayObject, marked["/Contents"])]
+    assert any(stream._data == original._data for stream in streams)  # the received bytes, not re-encoded
+    assert TEXT in marked.extract_text() and "Ligne 59" in marked.extract_text()
+
+
+def test_ds28_pdf_mark_is_an_incremental_update_after_the_received_bytes(tmp_path: Path) -> None:
+    signed = a_signed_pdf(tmp_path / "signe.pdf")
+    out = stamp_pdf(signed, tmp_path / "signe-horodate.pdf", TEXT)
+    # The signed revision stays byte for byte at the head of the copy: its signature still covers it.
+    assert out.read_bytes().startswith(signed.read_bytes())
+    assert out.stat().st_size < signed.stat().st_size + 8_000
+    assert is_signed_pdf(out) and TEXT in PdfReader(out).pages[0].extract_text()
 
 
 def test_ds28_pdf_other_pages_keep_shared_resources_as_they_are(tmp_path: Path) -> None:
@@ -463,3 +477,25 @@ def test_ds28_type_that_cannot_carry_a_mark_refused(tmp_path: Path) -> None:
         stamp_file(gif, tmp_path / "out.gif", TEXT)
     with pytest.raises(StampRefused, match="ne peut pas porter de mention"):
         stamp_image(gif, tmp_path / "out.gif", TEXT)
+
+
+@pytest.mark.skipif(
+    not Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf").exists(),
+    reason="fonts-dejavu-core is not installed (.ci/run installs it)",
+)
+def test_ds28_image_mark_keeps_its_accents_with_dejavu_installed() -> None:
+    from liasse.intake import stamp
+
+    stamp._font_file.cache_clear()
+    font, shown = stamp._band_font(20, TEXT)
+    assert shown == TEXT and "DejaVu" in str(stamp._font_file())
+
+
+def test_ds28_pdf_with_a_repaired_xref_is_rewritten_whole_not_appended_to(tmp_path: Path) -> None:
+    from hostile_pdfs import broken_xref
+
+    src = broken_xref(tmp_path / "casse.pdf")
+    out = stamp_pdf(src, tmp_path / "casse-h.pdf", TEXT)
+    assert not out.read_bytes().startswith(src.read_bytes())
+    marked = PdfReader(out, strict=True)  # a sound file, whatever the received one was
+    assert len(marked.pages) == 1 and TEXT in marked.pages[0].extract_text()

@@ -207,6 +207,19 @@ class Liasse:
                 action_en=f"send registered e-mail through {info.title}",
             )
 
+    def office_context(self, provider: str) -> ProviderContext[Any]:
+        """A context with the office's settings and no user's credentials, for what no user does (webhook intake)."""
+        info = self.provider(provider)
+        settings = self.provider_settings(provider)
+        return ProviderContext(
+            provider=provider,
+            settings=settings,
+            http=self._http_client(provider, info.title, settings, None),
+            user_login="",
+            office_name="",
+            credentials=None,
+        )
+
     def check_access(self, provider: str, user_login: str) -> AccessReport:
         """"Tester l'accès au service" for one user."""
         from liasse import audit

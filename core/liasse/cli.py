@@ -215,6 +215,11 @@ from liasse.cli_verify import verify  # noqa: E402
 
 cli.add_command(verify)
 
+# R5: webhooks received from providers (the store and plugins load when a subcommand runs).
+from liasse.cli_webhooks import webhooks  # noqa: E402
+
+cli.add_command(webhooks)
+
 # S3 and the audit log: small modules (click only); the store and the keys load when a command runs.
 from liasse.cli_audit import audit  # noqa: E402
 from liasse.cli_secrets import secrets  # noqa: E402

@@ -319,6 +319,7 @@ def _exchange_json(exchange: Exchange) -> dict[str, Any]:
         "file_size": exchange.file_size,
         "attachment_id": exchange.attachment_id,
         "stamped_attachment_id": exchange.stamped_attachment_id,
+        "received_attachment_id": exchange.received_attachment_id,
         "attestation_id": exchange.attestation_id,
         "iban_record_id": exchange.iban_record_id,
         "last_error": exchange.last_error,
@@ -985,6 +986,16 @@ def import_command(
         )
     if result.stamp_note:
         click.echo(_t(f"Horodatage : {result.stamp_note}", f"Timestamp: {result.stamp_note}"))
+    if result.received is not None:
+        received = result.received
+        click.echo(
+            _t(
+                f"Tel que reçu n° {received.id} : {received.file_name} (ouvrez-le en connaissance de cause)",
+                f"As received #{received.id}: {received.file_name} (open it knowingly)",
+            )
+        )
+    if result.active_content_note:
+        click.echo(_t(f"Sécurité : {result.active_content_note}", f"Security: {result.active_content_note}"))
 
 
 @_command("attestation")

@@ -305,6 +305,19 @@ class HostileDocument(LiasseError):
     en = "The document '{file_name}' is not opened: {reason_en}. The original is kept as it is, unopened; {fix_en}"
 
 
+class UnsafeDocument(HostileDocument):
+    """A received PDF whose reading overran the confined worker's time or memory, or crashed it; the file is kept."""
+
+    fr = (
+        "Le document « {file_name} » n'a pas pu être lu en sécurité : {reason_fr}. Le fichier reçu est conservé tel quel, "
+        "sans être ouvert ; demandez au client de le renvoyer, imprimé en PDF ordinaire."
+    )
+    en = (
+        "The document '{file_name}' could not be read safely: {reason_en}. The received file is kept as it is, "
+        "unopened; ask the client to send it again, printed to an ordinary PDF."
+    )
+
+
 class TimestampRefused(LiasseError):
     """The TSA answered, but gave no usable token; the received document is kept all the same."""
 

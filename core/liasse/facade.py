@@ -35,9 +35,12 @@ from liasse.records import (
     ReminderReceipt,
     RemoteContact,
     RemoteExchange,
+    RemoteStatus,
+    Screening,
     ShareDraft,
     SignatureRequestDraft,
     StatusPage,
+    WebhookNotice,
 )
 
 if TYPE_CHECKING:
@@ -65,6 +68,8 @@ _STEP_WORDS: dict[str, tuple[str, str]] = {
     "liasse_request_signature": ("signature électronique", "e-signature"),
     "liasse_send_registered_mail": ("lettre recommandée électronique", "registered e-mail"),
     "liasse_share_documents": ("zone de partage", "shared zone"),
+    "liasse_read_webhook": ("réception des notifications (webhooks)", "webhook intake"),
+    "liasse_read_status": ("lecture du statut d'un élément", "item status read"),
 }
 
 
@@ -158,6 +163,14 @@ class Hooks:
         """Share documents in a shared zone (``liasse_share_documents``)."""
         return self._route("liasse_share_documents", ctx, RemoteExchange, share=share, idempotency_key=idempotency_key)
 
+    def read_webhook(self, ctx: ProviderContext[Any], headers: Mapping[str, str], body: bytes) -> WebhookNotice:
+        """Verify and read a webhook delivery (``liasse_read_webhook``)."""
+        return self._route("liasse_read_webhook", ctx, WebhookNotice, headers=headers, body=body)
+
+    def read_status(self, ctx: ProviderContext[Any], remote_id: str) -> RemoteStatus:
+        """One item's current status (``liasse_read_status``)."""
+        return self._route("liasse_read_status", ctx, RemoteStatus, remote_id=remote_id)
+
     # --- extension points --------------------------------------------------------
 
     def extract_bank_details(self, document: IncomingDocument) -> BankDetails | None:
@@ -182,6 +195,19 @@ class Hooks:
     def stamp_document(self, document: IncomingDocument, text: str, dest: Path) -> Path | None:
         """The first stamper's marked copy, or None when no plugin handles the media type."""
         result: Path | None = self._pm.hook.liasse_stamp_document(document=document, text=text, dest=dest)
+        return result
+
+    def screen_document(self, document: IncomingDocument, dest: Path) -> Screening | None:
+        """The first screener's verdict, tagged with its plugin name in ``source``; None when none screens the type."""
+        for name, call in self._implementations("liasse_screen_document"):
+            screening: Screening | None = call(document=document, dest=dest)
+            if screening is not None:
+                return attrs.evolve(screening, source=name)
+        return None
+
+    def prove_receipt(self, document: IncomingDocument, tsa_url: str | None, dest: Path) -> Path | None:
+        """The first prover's proof of receipt, or None when no plugin proves it."""
+        result: Path | None = self._pm.hook.liasse_prove_receipt(document=document, tsa_url=tsa_url, dest=dest)
         return result
 
     # --- host events (each implementation isolated) -------------------------------

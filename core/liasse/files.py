@@ -12,6 +12,7 @@ import hashlib
 import mimetypes
 import os
 import tempfile
+import unicodedata
 from pathlib import Path
 
 import filetype
@@ -34,6 +35,13 @@ EXECUTABLE_TYPES = frozenset(
         "application/vnd.microsoft.portable-executable",
     }
 )
+#: What a received document may be (untrusted documents): PDF, the images scanners and phones make
+#: (HEIC where filetype recognises it), and zips, whose directory is checked before anything is extracted.
+RECEIVED_TYPES = frozenset(
+    {"application/pdf", "image/png", "image/jpeg", "image/tiff", "image/heic", "image/heif", "application/zip"}
+)
+#: Longest file name liasse passes on (most file systems stop at 255 bytes).
+MAX_NAME_LENGTH = 200
 #: A docx is a zip: filetype names the container when the zip's first entry does not show the kind.
 _CONTAINERS = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {"application/zip"},
@@ -43,7 +51,41 @@ _CONTAINERS = {
 def claimed_type(file_name: str) -> str:
     """The media type a file's name claims (``application/octet-stream`` when unknown)."""
     guessed, _ = mimetypes.guess_type(file_name, strict=False)
-    return guessed or "application/octet-stream"
+    return guessed or _EXTRA_TYPES.get(Path(file_name).suffix.lower(), "application/octet-stream")
+
+
+#: Extensions some Pythons' mimetypes tables lack.
+_EXTRA_TYPES = {".heic": "image/heic", ".heif": "image/heif"}
+
+
+def name_problem(file_name: str) -> tuple[str, str] | None:
+    """Why a file name cannot be shown or passed on as it is, as (French, English); None when it can.
+
+    Refused: an empty name, a path (``/``, ``\\``, ``..``), a NUL byte
+    written raw or as ``%00``, control characters, and Unicode format
+    characters such as the right-to-left override that makes
+    ``RIB\u202efdp.exe`` display as ``RIBexe.pdf``. Names never become
+    storage paths (those are generated); this keeps what users read honest.
+    """
+    if not file_name.strip():
+        return "son nom est vide", "its name is empty"
+    if len(file_name) > MAX_NAME_LENGTH:
+        return f"son nom dépasse {MAX_NAME_LENGTH} caractères", f"its name is over {MAX_NAME_LENGTH} characters"
+    if "\x00" in file_name or "%00" in file_name:
+        return "son nom contient un caractère nul", "its name holds a NUL character"
+    if "/" in file_name or "\\" in file_name or file_name in (".", ".."):
+        return "son nom contient un chemin (« / », « \\ » ou « .. »)", "its name holds a path ('/', '\\' or '..')"
+    for char in file_name:
+        category = unicodedata.category(char)
+        if category == "Cc":
+            return f"son nom contient un caractère de contrôle (U+{ord(char):04X})", f"its name holds a control character (U+{ord(char):04X})"
+        if category == "Cf":
+            # Bidirectional overrides and invisible marks change what the name looks like.
+            return (
+                f"son nom contient un caractère invisible qui en change l'affichage (U+{ord(char):04X})",
+                f"its name holds an invisible character that changes how it displays (U+{ord(char):04X})",
+            )
+    return None
 
 
 def sniffed_type(path: Path) -> str | None:
@@ -84,6 +126,13 @@ def _problem(path: Path, name: str, limits: ProviderLimits) -> tuple[str, str, s
     """What stops the file, as (reason, reason in English, fix, fix in English); None when nothing does."""
     if not path.is_file():
         return "il est introuvable", "it cannot be found", f"Vérifiez le chemin {path}.", f"Check the path {path}."
+    bad_name = name_problem(name)
+    if bad_name is not None:
+        return (
+            *bad_name,
+            "Renommez le fichier avec des lettres, des chiffres et une seule extension, puis envoyez-le.",
+            "Rename the file with letters, digits and a single extension, then send it.",
+        )
     size, limit = path.stat().st_size, limits.max_file_size
     if size > limit:
         return (

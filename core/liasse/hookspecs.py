@@ -12,8 +12,8 @@ signature:
   Side-effecting steps also take ``idempotency_key``: liasse persists it
   before the first attempt and passes the same key on every retry.
 * **Extension points** — called on every plugin that implements them, for
-  work several plugins may share: reading bank details, checking them,
-  stamping a received document. The host's own event hooks are in
+  work several plugins may share: screening a received document, reading
+  bank details, checking them, stamping it, proving its receipt. The host's own event hooks are in
   :mod:`liasse_hostapi.events`.
 
 Arguments are passed by keyword; an implementation may accept fewer than the
@@ -23,7 +23,7 @@ breaking plugins. A hook that does not apply returns ``None``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,9 +50,12 @@ if TYPE_CHECKING:
         ReminderReceipt,
         RemoteContact,
         RemoteExchange,
+        RemoteStatus,
+        Screening,
         ShareDraft,
         SignatureRequestDraft,
         StatusPage,
+        WebhookNotice,
     )
 
 #: Version of these specs. A plugin's ``ProviderInfo.spec_version`` must share its major.
@@ -76,6 +79,8 @@ ROUTED_HOOKS: tuple[str, ...] = (
     "liasse_request_signature",
     "liasse_send_registered_mail",
     "liasse_share_documents",
+    "liasse_read_webhook",
+    "liasse_read_status",
 )
 
 
@@ -208,6 +213,30 @@ def liasse_share_documents(ctx: ProviderContext[Any], share: ShareDraft, idempot
     """Share documents of an exported file with its parties until an expiry date (JZ-03, JZ-04)."""
 
 
+@hookspec(firstresult=True)
+def liasse_read_webhook(ctx: ProviderContext[Any], headers: Mapping[str, str], body: bytes) -> WebhookNotice:
+    """Verify a webhook delivery on its raw ``body`` and say which items it concerns.
+
+    ``headers`` have lower-case names; ``body`` is the bytes as received,
+    never re-serialised. Check the signature with :mod:`liasse.webhooks.signatures`
+    against ``ctx.settings``' webhook secrets and raise its
+    :class:`~liasse.webhooks.errors.WebhookRejected` when it fails (liasse
+    answers 400). Return a :class:`~liasse.records.WebhookNotice` with the
+    provider's event id; a provider whose webhooks are unsigned returns it
+    with ``trusted=False``. ``ctx`` has the office's settings and no user's
+    credentials: make no API call here, liasse re-reads the items later.
+    """
+
+
+@hookspec(firstresult=True)
+def liasse_read_status(ctx: ProviderContext[Any], remote_id: str) -> RemoteStatus:
+    """The current status of one item, read from the provider's API (a webhook's targeted re-read).
+
+    Optional: for a provider without it, liasse runs ``liasse_sync_status``
+    from the stored cursor instead.
+    """
+
+
 # --- extension points (every implementation takes part) ------------------------
 
 
@@ -239,4 +268,34 @@ def liasse_stamp_document(document: IncomingDocument, text: str, dest: Path) -> 
 
     First result wins; return None for a media type you do not handle.
     The original is never modified.
+    """
+
+
+@hookspec(firstresult=True)
+def liasse_screen_document(document: IncomingDocument, dest: Path) -> Screening | None:
+    """Screen a received document for active content before the host gets it (untrusted documents).
+
+    Called after liasse's own gate (size cap, first bytes against the name,
+    programs refused), which no plugin replaces. First result wins: return
+    None for a media type you do not screen. Return a
+    :class:`~liasse.records.Screening` whose ``path`` is the document's own
+    when nothing had to go, or a cleaned copy written to ``dest``; raise
+    :class:`~liasse.errors.HostileDocument` to refuse the document. liasse
+    then keeps the file as received beside the copy. The built-in
+    (``trylast``) screens PDFs and zips.
+    """
+
+
+@hookspec(firstresult=True)
+def liasse_prove_receipt(document: IncomingDocument, tsa_url: str | None, dest: Path) -> Path | None:
+    """Write a proof that ``document`` was received now to ``dest`` and return it (BY-03).
+
+    ``document`` is the file exactly as received (``sha256`` is its hash);
+    ``tsa_url`` is the office's ``[intake] tsa_url``, None when unset. First
+    result wins: return None to leave the proof to the next prover. Raise
+    :class:`~liasse.errors.ProviderUnavailable` or
+    :class:`~liasse.errors.TimestampRefused` when the authority cannot give
+    one: the document is imported all the same and the user is told the
+    proof can be asked for again. The built-in (``trylast``) asks the RFC
+    3161 authority at ``tsa_url`` for a token over the SHA-256.
     """

@@ -45,6 +45,14 @@ def secret_field(help: str) -> Any:
     return attrs.field(repr=False, metadata={"secret": True, "help": help})
 
 
+def secret_list_field(help: str) -> Any:
+    """Declare a settings field holding a list of secret references (several active webhook secrets, for rotation).
+
+    It defaults to no secret; each entry resolves to a :class:`Secret`, in order.
+    """
+    return attrs.field(default=(), repr=False, metadata={"secret_list": True, "help": help})
+
+
 def setting(default: Any, help: str) -> Any:
     """Declare an ordinary settings field with its default and a help sentence."""
     return attrs.field(default=default, metadata={"help": help})
@@ -124,7 +132,10 @@ class Settings:
                     )
                 continue
             value = table[name]
-            values[name] = self._secret(where, name, value) if field.metadata.get("secret") else value
+            if field.metadata.get("secret_list"):
+                values[name] = self._secret_list(where, name, value)
+            else:
+                values[name] = self._secret(where, name, value) if field.metadata.get("secret") else value
         try:
             return settings_class(**values)
         except (TypeError, ValueError) as exc:
@@ -133,6 +144,17 @@ class Settings:
                 problem_fr=f"{where} : valeur invalide ({exc}).",
                 problem_en=f"{where}: invalid value ({exc}).",
             ) from exc
+
+    def _secret_list(self, where: str, key: str, value: Any) -> tuple[Secret, ...]:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            raise SettingsError(
+                path=self.label,
+                problem_fr=f"{where} : « {key} » doit être une liste de références, par exemple [\"$env:NOM\"].",
+                problem_en=f"{where}: '{key}' must be a list of references, for example [\"$env:NAME\"].",
+            )
+        return tuple(self._secret(where, key, item) for item in value)
 
     def _secret(self, where: str, key: str, value: Any) -> Secret:
         ref = SecretRef.parse(value) if isinstance(value, str) else None

@@ -149,4 +149,5 @@ def to_exchange(row: ExchangeRow) -> Exchange:
         last_error=row.last_error,
         created_by=row.created_by,
         remote_id=row.remote_id,
+        received_attachment_id=row.received_attachment_id,
     )

@@ -77,7 +77,7 @@ class ReceivingMixin(TrackingMixin):
                 bank_details_wanted=is_rib,
                 typed_details=bank_details,
                 logo=self.logo(),
-                # Created by the pipeline only when a PDF has active content to set apart.
+                # Created by the pipeline only when a file is refused: kept there as it came.
                 quarantine=self.work_dir("quarantine", str(exchange_id), create=False),
                 tsa_url=self.liasse.settings.intake.tsa_url,
             ),
@@ -87,6 +87,7 @@ class ReceivingMixin(TrackingMixin):
             row.account_number = account
             row.attachment_id = result.original.id
             row.stamped_attachment_id = result.stamped.id if result.stamped else None
+            row.received_attachment_id = result.received.id if result.received else None
             row.iban_record_id = result.iban_record.id if result.iban_record else None
             row.sha256, row.file_name, row.file_size = received.sha256, received.file_name, received.size
             row.imported_at = utcnow()
@@ -103,6 +104,7 @@ class ReceivingMixin(TrackingMixin):
             active_content_note=result.active_content_note,
             proof=result.proof,
             proof_note=result.proof_note,
+            received=result.received,
         )
 
     @audited(Action.ATTESTATION)

@@ -150,6 +150,8 @@ class Exchange:
     last_error: str | None
     created_by: str
     remote_id: str | None
+    #: The file exactly as received, stored beside ``attachment_id`` when that one is its cleaned copy.
+    received_attachment_id: int | None = None
 
     @property
     def to_import(self) -> bool:
@@ -269,7 +271,8 @@ class ImportResult:
     """DS-26, DS-27: what importing a received document made in the host."""
 
     exchange: Exchange
-    #: The original as received: the legal document, never modified.
+    #: The original the host's users open: the file as received, or, when screening removed
+    #: active content, its cleaned copy (``received`` then holds the file as it came).
     original: Attachment
     #: The timestamped copy (DS-28), when one was made.
     stamped: Attachment | None
@@ -285,3 +288,6 @@ class ImportResult:
     proof: Attachment | None = None
     #: Why no token was obtained although a TSA is set.
     proof_note: str | None = None
+    #: The file exactly as received, when ``original`` is its copy without active content
+    #: (``original.original_id`` points to it). Viewable like any attachment; open it knowingly.
+    received: Attachment | None = None

@@ -26,6 +26,7 @@ from liasse.desk.records import (
     SyncReport,
 )
 from liasse.desk.sending import SendingMixin
+from liasse.errors import NotFound
 from liasse.records import RemoteState, RemoteStatus
 from liasse.states import ExchangeKind, LabelledState, RequestState, SendState, machine_for
 from liasse.store import record_transition
@@ -85,7 +86,31 @@ class TrackingMixin(SendingMixin):
                 break
         return SyncReport(pages=pages, changed=tuple(dict.fromkeys(changed)), received=tuple(dict.fromkeys(received)))
 
-    def _apply(self, status: RemoteStatus) -> Exchange | None:
+    def refresh(self, remote_ids: Iterable[str], by: str = "webhook") -> SyncReport:
+        """Re-read the named items from the provider and apply what changed (a webhook's targeted re-read).
+
+        Each item is read with ``liasse_read_status`` when the provider has
+        it; otherwise the whole account is synced from its cursor. What the
+        provider answers now is what counts, never what a notification said.
+        """
+        if self.provider not in self.liasse.hooks.providers_with("liasse_read_status"):
+            return self.sync()
+        changed: list[int] = []
+        received: list[int] = []
+        for remote_id in dict.fromkeys(remote_ids):
+            try:
+                status = self.liasse.hooks.read_status(self.ctx, remote_id)
+            except NotFound:
+                # Gone at the provider: nothing to apply, and asking again would not bring it back.
+                continue
+            moved = self._apply(status, by=by)
+            if moved is not None:
+                changed.append(moved.id)
+                if moved.state is RequestState.TO_IMPORT:
+                    received.append(moved.id)
+        return SyncReport(pages=0, changed=tuple(changed), received=tuple(received))
+
+    def _apply(self, status: RemoteStatus, by: str = "sync") -> Exchange | None:
         """One provider status onto its exchange; None when nothing changed (or the item is not ours)."""
         with self.liasse.store.session() as session:
             row = session.scalars(
@@ -110,7 +135,7 @@ class TrackingMixin(SendingMixin):
             if target in (RequestState.REMINDED, SendState.REMINDED) and row.reminded_at == status.reminded_at:
                 return None
             at = status.done_at if target in (RequestState.TO_IMPORT, SendState.DONE) else status.reminded_at
-            record_transition(session, row, target, by="sync", at=at or status.changed_at)
+            record_transition(session, row, target, by=by, at=at or status.changed_at)
             old, new, exchange_id, account = source.value, target.value, row.id, row.account_number
         self.liasse.hooks.status_changed(self.provider, exchange_id, old, new)
         if target is RequestState.TO_IMPORT:

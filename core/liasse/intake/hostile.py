@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from liasse.errors import HostileDocument
-from liasse.files import EXECUTABLE_TYPES, claimed_type, sniffed_type, write_atomically
+from liasse.files import EXECUTABLE_TYPES, RECEIVED_TYPES, claimed_type, name_problem, sniffed_type, write_atomically
+from liasse.intake.confined import run_confined
 from liasse.intake.pdf_limits import MAX_PAGES, MAX_STREAM_BYTES, PDF_ERRORS, pdf_caps
 
 if TYPE_CHECKING:
@@ -65,11 +66,36 @@ class PdfReport:
     xfa: bool
     #: Bytes all streams inflate to (within the caps).
     inflated_bytes: int = 0
+    #: Actions that send or pull data (/SubmitForm, /ImportData) or play media, and media annotations (/RichMedia …).
+    other_active: int = 0
 
     @property
     def active(self) -> bool:
         """True when the PDF holds anything :func:`strip_active_content` removes."""
-        return self.javascript or self.open_action or bool(self.launch_actions) or bool(self.embedded_files) or self.xfa
+        return (
+            self.javascript
+            or self.open_action
+            or bool(self.launch_actions)
+            or bool(self.embedded_files)
+            or self.xfa
+            or bool(self.other_active)
+        )
+
+    def found(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The active content found, in the user's words: (French, English)."""
+        words = [
+            (present, fr, en)
+            for present, fr, en in (
+                (self.javascript, "JavaScript", "JavaScript"),
+                (self.open_action, "action à l'ouverture", "action run on opening"),
+                (bool(self.launch_actions), "lancement de programme", "program launch"),
+                (bool(self.embedded_files), f"{self.embedded_files} fichier(s) joint(s)", f"{self.embedded_files} embedded file(s)"),
+                (self.xfa, "formulaire XFA", "XFA form"),
+                (bool(self.other_active), "envoi de données ou média actif", "data submission or active media"),
+            )
+            if present
+        ]
+        return tuple(fr for _, fr, _ in words), tuple(en for _, _, en in words)
 
 
 def check_received_file(
@@ -83,8 +109,17 @@ def check_received_file(
     or not ``expected`` when given (a file stored under a generated name).
     """
     name = file_name or path.name
+    bad_name = name_problem(name)
+    if bad_name is not None:
+        raise _hostile(
+            _shown_name(name),
+            *bad_name,
+            fix_fr="ne l'ouvrez pas, et demandez au client de renvoyer le document sous un nom ordinaire.",
+            fix_en="do not open it, and ask the client to send the document again under an ordinary name.",
+        )
     limit = MAX_FILE_BYTES if max_bytes is None else max_bytes
     try:
+        # The size comes from the file system, before a single byte is read.
         size = path.stat().st_size
     except OSError:
         raise _hostile(name, "le fichier est introuvable ou illisible", "the file is missing or unreadable") from None
@@ -112,24 +147,60 @@ def check_received_file(
             f"son contenu ({actual or 'inconnu'}) ne correspond pas à son nom ({claimed})",
             f"its content ({actual or 'unknown'}) does not match its name ({claimed})",
         )
+    if actual not in RECEIVED_TYPES:
+        raise _hostile(
+            name,
+            f"le type {actual} n'est pas accepté à la réception (PDF, PNG, JPEG, TIFF, HEIC ou ZIP seulement)",
+            f"the type {actual} is not accepted on receipt (PDF, PNG, JPEG, TIFF, HEIC or ZIP only)",
+            fix_fr="demandez au client de l'envoyer en PDF.",
+            fix_en="ask the client to send it as a PDF.",
+        )
     return actual
 
 
-def inspect_pdf(path: Path) -> PdfReport:
+def foreign_data(path: Path) -> bool:
+    """True when a PDF also carries another format (a polyglot): HTML in its head, or bytes after its last ``%%EOF``.
+
+    A zip, a JPEG or a script appended after the end of the PDF is opened by
+    other readers as their own; rewriting the PDF (:func:`strip_active_content`)
+    leaves it out.
+    """
+    size = path.stat().st_size
+    with path.open("rb") as stream:
+        head = stream.read(1024).lower()
+        stream.seek(max(0, size - 65536))
+        tail = stream.read()
+    if any(marker in head for marker in (b"<html", b"<script", b"<body", b"<svg")):
+        return True
+    end = tail.rfind(b"%%EOF")
+    return end == -1 or len(tail[end + 5 :].strip(b"\r\n\t \x00")) > 0
+
+
+def _shown_name(name: str) -> str:
+    """A hostile name fit for a message: invisible and control characters shown as escapes."""
+    import unicodedata
+
+    return "".join(c if unicodedata.category(c) not in ("Cc", "Cf") else f"\\u{ord(c):04x}" for c in name)[:200]
+
+
+def inspect_pdf(path: Path, file_name: str | None = None) -> PdfReport:
     """What the PDF at ``path`` holds, read under liasse's caps; :class:`HostileDocument` when it breaks them.
 
-    Size and type are checked first (:func:`check_received_file`); then every
-    indirect object is visited once and every stream inflated once, each
-    within :data:`MAX_STREAM_BYTES` and all within :data:`MAX_TOTAL_BYTES`.
-    An encrypted PDF is inspected when an empty password opens it (permissions
+    Size and type are checked first (:func:`check_received_file`); then, in
+    the confined worker (:mod:`liasse.intake.confined`), every indirect
+    object is visited once and every stream inflated once, each within
+    :data:`MAX_STREAM_BYTES` and all within :data:`MAX_TOTAL_BYTES`. An
+    encrypted PDF is inspected when an empty password opens it (permissions
     only); locked by a real password, it is reported as encrypted and nothing
     else (``pages`` 0): nothing in it can run without the password.
+    ``file_name`` is the name messages give (the sender's, else the path's).
     """
-    check_received_file(path, expected="application/pdf")
-    return _guarded(path, _inspect)
+    name = file_name or path.name
+    check_received_file(path, name, expected="application/pdf")
+    return run_confined(_inspect_confined, path, name, _caps(), file_name=name)
 
 
-def strip_active_content(src: Path, dest: Path) -> Path:
+def strip_active_content(src: Path, dest: Path, file_name: str | None = None) -> Path:
     """Write to ``dest`` a copy of the PDF ``src`` without active content; return ``dest``.
 
     Removed: /OpenAction and /AA actions, the /JavaScript and /EmbeddedFiles
@@ -137,40 +208,77 @@ def strip_active_content(src: Path, dest: Path) -> Path:
     fields and bookmarks, file and media annotations, embedded file
     specifications and XFA forms. Pages, text, images, links and form fields
     stay. ``src`` is inspected first (bombs, encryption refused) and is never
-    modified; the copy is inspected again before it is kept.
+    modified; the copy is inspected again before it is kept. Parsing and
+    writing happen in the confined worker.
     """
     if src.resolve() == dest.resolve():
         raise ValueError(f"the cleaned copy must not overwrite its original: {src}")
-    report = inspect_pdf(src)
+    name = file_name or src.name
+    report = inspect_pdf(src, name)
     if report.encrypted:
         raise _hostile(
-            src.name,
+            name,
             "le PDF est chiffré : son contenu actif ne peut pas être retiré",
             "the PDF is encrypted: its active content cannot be removed",
             fix_fr="demandez au client une version non protégée du document.",
             fix_en="ask the client for an unprotected version of the document.",
         )
-    data = _guarded(src, _stripped)
-    write_atomically(dest, data)
+    run_confined(_strip_confined, src, dest, name, _caps(), file_name=name)
     try:
-        left = inspect_pdf(dest)
+        left = inspect_pdf(dest, name)
     except HostileDocument:
         dest.unlink(missing_ok=True)
         raise
     if left.active:
         dest.unlink(missing_ok=True)
         raise _hostile(
-            src.name,
+            name,
             "son contenu actif n'a pas pu être entièrement retiré",
             "its active content could not be removed entirely",
         )
     return dest
 
 
+# --- in the confined worker ---------------------------------------------------------
+
+
+@attrs.frozen
+class _Caps:
+    """The caps as the calling process has them: a host (or a test) may have tuned the module's values."""
+
+    stream: int
+    total: int
+    objects: int
+    pages: int
+    depth: int
+
+
+def _caps() -> _Caps:
+    return _Caps(MAX_STREAM_BYTES, MAX_TOTAL_BYTES, MAX_OBJECTS, MAX_PAGES, MAX_DEPTH)
+
+
+def _adopt(caps: _Caps) -> None:
+    """Make the caller's caps this worker's (calls come one at a time, so module values are safe to set)."""
+    global MAX_STREAM_BYTES, MAX_TOTAL_BYTES, MAX_OBJECTS, MAX_PAGES, MAX_DEPTH
+    MAX_STREAM_BYTES, MAX_TOTAL_BYTES, MAX_OBJECTS = caps.stream, caps.total, caps.objects
+    MAX_PAGES, MAX_DEPTH = caps.pages, caps.depth
+
+
+def _inspect_confined(path: Path, name: str, caps: _Caps) -> PdfReport:
+    _adopt(caps)
+    report: PdfReport = _guarded(path, _inspect, name)
+    return report
+
+
+def _strip_confined(src: Path, dest: Path, name: str, caps: _Caps) -> None:
+    _adopt(caps)
+    write_atomically(dest, _guarded(src, _stripped, name))
+
+
 # --- inspection -----------------------------------------------------------------
 
 
-def _inspect(reader: PdfReader, path: Path) -> PdfReport:
+def _inspect(reader: PdfReader, name: str) -> PdfReport:
     from pypdf.generic import DictionaryObject, StreamObject
 
     encrypted = bool(reader.is_encrypted)
@@ -181,9 +289,9 @@ def _inspect(reader: PdfReader, path: Path) -> PdfReport:
         )
     pages = len(reader.pages)
     if pages > MAX_PAGES:
-        raise _hostile(path.name, f"le PDF a plus de {MAX_PAGES} pages", f"the PDF has more than {MAX_PAGES} pages")
+        raise _hostile(name, f"le PDF a plus de {MAX_PAGES} pages", f"the PDF has more than {MAX_PAGES} pages")
     javascript = open_action = xfa = False
-    launch = embedded = total = 0
+    launch = embedded = total = other = 0
     root = _resolved(reader.trailer.get("/Root"))
     if isinstance(root, DictionaryObject):
         action = _resolved(root.get("/OpenAction"))
@@ -194,7 +302,7 @@ def _inspect(reader: PdfReader, path: Path) -> PdfReport:
             javascript = open_action = True
         acroform = _resolved(root.get("/AcroForm"))
         xfa = isinstance(acroform, DictionaryObject) and "/XFA" in acroform
-    for obj in _all_objects(reader, path):
+    for obj in _all_objects(reader, name):
         for node in _direct_dicts(obj):
             kind = node.get("/S")
             if kind == "/JavaScript" or "/JS" in node:
@@ -203,10 +311,14 @@ def _inspect(reader: PdfReader, path: Path) -> PdfReport:
                 launch += 1
             if node.get("/Type") == "/EmbeddedFile":
                 embedded += 1
+            if kind in DANGEROUS_ACTIONS and kind not in ("/JavaScript", "/Launch", "/GoToR", "/GoToE"):
+                other += 1
+            if node.get("/Subtype") in ACTIVE_ANNOTATIONS and node.get("/Subtype") != "/FileAttachment":
+                other += 1
         if isinstance(obj, StreamObject):
-            total += _inflated_size(obj, path)
+            total += _inflated_size(obj, name)
             if total > MAX_TOTAL_BYTES:
-                raise _bomb(path)
+                raise _bomb(name)
     return PdfReport(
         pages=pages,
         encrypted=encrypted,
@@ -216,10 +328,11 @@ def _inspect(reader: PdfReader, path: Path) -> PdfReport:
         embedded_files=embedded,
         xfa=xfa,
         inflated_bytes=total,
+        other_active=other,
     )
 
 
-def _inflated_size(stream: Any, path: Path) -> int:
+def _inflated_size(stream: Any, name: str) -> int:
     """How many bytes ``stream`` inflates to; a cap reached propagates, a merely damaged stream counts 0.
 
     A broken image stream does not make a document hostile (viewers skip it);
@@ -233,18 +346,18 @@ def _inflated_size(stream: Any, path: Path) -> int:
     except LimitReachedError:
         raise
     except damaged:
-        log.info("a stream of %s cannot be decoded; counted as empty", path, exc_info=True)
+        log.info("a stream of %s cannot be decoded; counted as empty", name, exc_info=True)
         return 0
 
 
-def _all_objects(reader: PdfReader, path: Path) -> Iterator[Any]:
+def _all_objects(reader: PdfReader, name: str) -> Iterator[Any]:
     """Every indirect object of the file once, in number order, within :data:`MAX_OBJECTS`."""
     found = {(num, gen) for gen, table in reader.xref.items() for num in table if num > 0}
     found |= {(num, 0) for num in reader.xref_objStm}
     numbers = sorted(found)
     if len(numbers) > MAX_OBJECTS:
         raise _hostile(
-            path.name,
+            name,
             f"le PDF compte plus de {MAX_OBJECTS} objets",
             f"the PDF holds more than {MAX_OBJECTS} objects",
         )
@@ -274,7 +387,7 @@ def _direct_dicts(obj: Any, depth: int = 0) -> Iterator[Any]:
 # --- stripping --------------------------------------------------------------------
 
 
-def _stripped(reader: PdfReader, path: Path) -> bytes:
+def _stripped(reader: PdfReader, name: str) -> bytes:
     """The PDF without active content, as bytes (see :func:`strip_active_content`)."""
     import io
 
@@ -382,8 +495,8 @@ def _is_dangerous_open_action(value: Any) -> bool:
 # --- common -----------------------------------------------------------------------
 
 
-def _guarded(path: Path, work: Any) -> Any:
-    """Run ``work(reader, path)`` on a pypdf reader under liasse's caps, every failure a :class:`HostileDocument`."""
+def _guarded(path: Path, work: Any, name: str) -> Any:
+    """Run ``work(reader, name)`` on a pypdf reader under liasse's caps, every failure a :class:`HostileDocument`."""
     from pypdf import PdfReader, apply_configuration
     from pypdf.errors import DependencyError, LimitReachedError, PyPdfError
 
@@ -391,15 +504,15 @@ def _guarded(path: Path, work: Any) -> Any:
     try:
         with apply_configuration(pdf_caps(MAX_STREAM_BYTES)):
             reader = PdfReader(path, strict=False)
-            return work(reader, path)
+            return work(reader, name)
     except HostileDocument:
         raise
     except (LimitReachedError, MemoryError):
-        raise _bomb(path) from None
+        raise _bomb(name) from None
     except errors as exc:
-        log.info("PDF %s refused", path, exc_info=True)
+        log.info("PDF %s refused", name, exc_info=True)
         raise _hostile(
-            path.name,
+            name,
             f"PDF illisible ou endommagé ({type(exc).__name__})",
             f"unreadable or damaged PDF ({type(exc).__name__})",
         ) from None
@@ -414,9 +527,9 @@ def _resolved(value: Any) -> Any:
     return None if isinstance(value, NullObject) else value
 
 
-def _bomb(path: Path) -> HostileDocument:
+def _bomb(name: str) -> HostileDocument:
     return _hostile(
-        path.name,
+        name,
         "un de ses flux se décompresse au-delà des limites de lecture (« bombe de décompression »)",
         "one of its streams inflates beyond the reading limits (a 'decompression bomb')",
         fix_fr="ne l'ouvrez pas, et demandez au client de renvoyer le document, imprimé en PDF ordinaire.",

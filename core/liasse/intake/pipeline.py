@@ -1,13 +1,24 @@
 """The road every received file takes into the host (DS-26 … DS-28).
 
-1. its content must be what its name says (a disguised file stops here);
-2. for a RIB, the bank details are read (extension point) or typed, and
+1. its size and its content must be what its name says (a disguised file
+   stops here, whatever plugins are installed);
+2. it is screened (extension point; the built-in strips a PDF's active
+   content in the confined worker and checks zips): when something had to
+   go, the file as received is stored too, and the cleaned copy the host's
+   users open points back to it;
+3. for a RIB, the bank details are read (extension point) or typed, and
    checked with schwifty before anything is written;
-3. the original is stored as an attachment, untouched, with its SHA-256;
-4. a timestamped copy is made when asked (extension point; the built-in
+4. the original is stored as an attachment, with its SHA-256, and its
+   receipt proven (extension point; the built-in asks the office's RFC 3161
+   authority for a token over the file as received);
+5. a timestamped copy is made when asked (extension point; the built-in
    stamper handles PDF and images) and stored beside it, pointing back to it;
-5. for a RIB, the IBAN record is created with the file, after the checkers
+6. for a RIB, the IBAN record is created with the file, after the checkers
    (extension point) had their say.
+
+A file refused on the way (:class:`~liasse.errors.HostileDocument`) is
+copied, as received, into the exchange's quarantine folder before the error
+goes up: nothing received is lost.
 
 Provider plugins never do this themselves: they fetch the file, liasse
 takes it from there, the same way for every provider.
@@ -32,14 +43,10 @@ from liasse_hostapi.records import (
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
-from liasse.errors import BankDetailsInvalid, BankDetailsNeeded, LiasseError
-from liasse.intake.hostile import (
-    PdfReport,
-    check_received_file,
-    inspect_pdf,
-    strip_active_content,
-)
-from liasse.records import BankDetails, BankWarning, IncomingDocument, ReceivedFile
+from liasse.errors import BankDetailsInvalid, BankDetailsNeeded, HostileDocument, LiasseError
+from liasse.intake.hostile import check_received_file
+from liasse.messages import default_lang
+from liasse.records import BankDetails, BankWarning, IncomingDocument, ReceivedFile, Screening
 
 if TYPE_CHECKING:
     from liasse_hostapi.protocols import Host
@@ -65,7 +72,7 @@ class Intake:
     typed_details: BankDetails | None = None
     #: The provider's logo, beside the mark on images (DS-28).
     logo: Path | None = None
-    #: Where a received PDF with active content is kept as it came, while the host gets it cleaned.
+    #: Where a refused file is kept as it came (the download folder is reused by the next attempt).
     quarantine: Path | None = None
     #: The RFC 3161 time-stamping authority asked for a token over the stored original (BY-03).
     tsa_url: str | None = None
@@ -75,17 +82,21 @@ class Intake:
 class IntakeResult:
     """What the host now holds."""
 
+    #: What the host's users open: the file as received, or its copy without active content.
     original: Attachment
     stamped: Attachment | None
     iban_record: IbanRecord | None
     warnings: tuple[BankWarning, ...]
     stamp_note: str | None
-    #: What active content was removed before the host got the file, and where the original is kept.
+    #: What active content was removed before the host got the file, and which attachment keeps it as received.
     active_content_note: str | None = None
-    #: The time-stamp token over the original, stored as ``<file>.tsr`` beside it (BY-03).
+    #: The time-stamp token over the file as received, stored as ``<file>.tsr`` beside it (BY-03).
     proof: Attachment | None = None
     #: Why there is no token although a TSA is set (it was unreachable or refused): ask again later.
     proof_note: str | None = None
+    #: The file exactly as received, when screening had to clean it: ``original`` is then its cleaned
+    #: copy, and ``original.original_id`` is this attachment's id. None when ``original`` is as received.
+    received: Attachment | None = None
 
 
 def checked_bank_details(details: BankDetails) -> BankDetails:
@@ -116,21 +127,26 @@ def checked_bank_details(details: BankDetails) -> BankDetails:
 def run_intake(host: Host, hooks: Hooks, intake: Intake) -> IntakeResult:
     """Take a received file into the host, in the order the module docstring gives."""
     received = intake.received
-    # Size, programs, content against name: before anything parses the file.
-    actual = check_received_file(received.path, received.file_name)
-    source, active_note = received.path, None
-    if actual == "application/pdf":
-        report = inspect_pdf(received.path)  # decompression bombs stop here
-        if report.active:
-            source, active_note = _without_active_content(received.path, report, intake.quarantine)
-    document = IncomingDocument(
-        path=source,
-        file_name=received.file_name,
-        media_type=actual,
-        sha256=received.sha256,
-        provider=received.provider,
-        logo=intake.logo,
-    )
+    try:
+        # Size, programs, content against name: before anything parses the file, whatever plugins say.
+        actual = check_received_file(received.path, received.file_name)
+        as_received = IncomingDocument(
+            path=received.path,
+            file_name=received.file_name,
+            media_type=actual,
+            sha256=received.sha256,
+            provider=received.provider,
+            logo=intake.logo,
+        )
+        suffix = Path(received.file_name).suffix
+        screening = hooks.screen_document(
+            as_received, received.path.with_name(f"{received.path.stem}-sans-contenu-actif{suffix}")
+        ) or Screening(received.path)
+    except HostileDocument:
+        _keep_refused(received, intake.quarantine)
+        raise
+    document = attrs.evolve(as_received, path=screening.path)
+    source = screening.path
     details: BankDetails | None = None
     warnings: tuple[BankWarning, ...] = ()
     if intake.bank_details_wanted:
@@ -150,11 +166,31 @@ def run_intake(host: Host, hooks: Hooks, intake: Intake) -> IntakeResult:
         warnings = tuple(hooks.check_bank_details(details, account, host.ibans.list(intake.account_number)))
     origin = f"Reçu via {intake.provider_title}"
     owner = OwnerRef(OwnerKind.ACCOUNT, intake.account_number)
+    kept: Attachment | None = None
+    if screening.cleaned:
+        # The legal document is the file as it came: stored too, under a title that says not to open it lightly.
+        kept = host.attachments.add(
+            NewAttachment(
+                owner=owner,
+                file_name=received.file_name,
+                title=f"{intake.title} (tel que reçu, avec son contenu actif)",
+                media_type=actual,
+                origin=origin,
+            ),
+            received.path,
+        )
     original = host.attachments.add(
-        NewAttachment(owner=owner, file_name=received.file_name, title=intake.title, media_type=actual, origin=origin),
+        NewAttachment(
+            owner=owner,
+            file_name=received.file_name,
+            title=intake.title,
+            media_type=actual,
+            origin=origin,
+            original_id=kept.id if kept else None,
+        ),
         source,
     )
-    proof, proof_note = _prove(host, intake, original, source) if intake.tsa_url else (None, None)
+    proof, proof_note = _prove(host, hooks, intake, as_received, kept or original)
     stamped: Attachment | None = None
     note: str | None = None
     if intake.stamp_text is not None:
@@ -174,6 +210,8 @@ def run_intake(host: Host, hooks: Hooks, intake: Intake) -> IntakeResult:
             )
         )
         hooks.iban_created(iban_record, tuple(w.message() for w in warnings))
+    if kept is not None:
+        hooks.attachment_imported(kept, None)
     hooks.attachment_imported(original, None)
     return IntakeResult(
         original=original,
@@ -181,64 +219,61 @@ def run_intake(host: Host, hooks: Hooks, intake: Intake) -> IntakeResult:
         iban_record=iban_record,
         warnings=warnings,
         stamp_note=note,
-        active_content_note=active_note,
+        active_content_note=_active_note(screening, kept) if kept else None,
         proof=proof,
         proof_note=proof_note,
+        received=kept,
     )
 
 
-def _prove(host: Host, intake: Intake, original: Attachment, stored: Path) -> tuple[Attachment | None, str | None]:
-    """BY-03: a TSA token over the stored original's SHA-256, kept as ``<file>.tsr`` beside it.
+def _prove(
+    host: Host, hooks: Hooks, intake: Intake, document: IncomingDocument, proven: Attachment
+) -> tuple[Attachment | None, str | None]:
+    """BY-03: the provers' proof over the file as received, kept as ``<file>.tsr`` beside ``proven``.
 
-    A TSA that is down or refuses never stops the receipt: the document is
-    kept and the note says the proof can be asked for again.
+    An authority that is down or refuses never stops the receipt: the
+    document is kept and the note says the proof can be asked for again.
     """
-    from liasse.http import HttpClient
-    from liasse.intake.proof import request_token
-
-    assert intake.tsa_url is not None
-    client = HttpClient("TSA", intake.tsa_url)
+    dest = document.path.with_name(f"{document.path.name}.tsr")
     try:
-        token = request_token(client, intake.tsa_url, original.sha256)
+        made = hooks.prove_receipt(document, intake.tsa_url, dest)
     except LiasseError as exc:
         return None, exc.message()
-    finally:
-        client.close()
-    token_path = stored.with_name(f"{stored.name}.tsr")
-    token_path.write_bytes(token)
+    if made is None:
+        return None, None
     proof = host.attachments.add(
         NewAttachment(
-            owner=original.owner,
-            file_name=f"{original.file_name}.tsr",
+            owner=proven.owner,
+            file_name=f"{proven.file_name}.tsr",
             title=f"{intake.title} (jeton d'horodatage)",
             media_type="application/timestamp-reply",
-            origin=original.origin,
-            original_id=original.id,
+            origin=proven.origin,
+            original_id=proven.id,
         ),
-        token_path,
+        made,
     )
     return proof, None
 
 
-def _without_active_content(path: Path, report: PdfReport, quarantine: Path | None) -> tuple[Path, str]:
-    """The PDF without scripts, actions and embedded files; the received one kept apart, as it came."""
-    clean = strip_active_content(path, path.with_name(f"{path.stem}-sans-contenu-actif.pdf"))
-    kept = path
-    if quarantine is not None:
-        quarantine.mkdir(parents=True, exist_ok=True)
-        kept = Path(shutil.copy2(path, quarantine / path.name))
-    found = ", ".join(
-        word
-        for word, present in (
-            ("JavaScript", report.javascript),
-            ("action à l'ouverture", report.open_action),
-            ("lancement de programme", bool(report.launch_actions)),
-            (f"{report.embedded_files} fichier(s) joint(s)", bool(report.embedded_files)),
-            ("formulaire XFA", report.xfa),
+def _active_note(screening: Screening, kept: Attachment) -> str:
+    """What was removed, and which attachment holds the document as it came."""
+    if default_lang() == "en":
+        return (
+            f"Active content removed before the import ({', '.join(screening.removed_en)}); the document as received "
+            f"is kept beside it, in attachment #{kept.id} '{kept.title}'."
         )
-        if present
+    return (
+        f"Contenu actif retiré avant l'import ({', '.join(screening.removed_fr)}) ; le document tel que reçu est "
+        f"conservé à côté, dans la pièce jointe n° {kept.id} « {kept.title} »."
     )
-    return clean, f"Contenu actif retiré avant l'import ({found}) ; le document reçu est conservé tel quel dans {kept}."
+
+
+def _keep_refused(received: ReceivedFile, quarantine: Path | None) -> None:
+    """Copy a refused file, as received, into the quarantine folder (the download folder is reused)."""
+    if quarantine is None or not received.path.is_file():
+        return
+    quarantine.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(received.path, quarantine / received.path.name)
 
 
 def _stamp(

@@ -587,25 +587,30 @@ def _media_type_of(path: Path) -> str:
 
 
 def _read_pdf(path: Path, *, ocr: bool) -> RibReading:
+    """The RIB in a PDF's text layer, else (``ocr``) in its images; pypdf runs in the confined worker.
+
+    Tesseract runs here, in the caller's process: it is a program of its
+    own, and a scanned RIB may take it longer than the worker's time limit.
+    """
+    from liasse.errors import UnsafeDocument
+    from liasse.intake.confined import run_confined
+
     try:
-        reader = PdfReader(path, strict=False)
-        if reader.is_encrypted:
-            return _nothing("le PDF est chiffré", "the PDF is encrypted")
-        pages = list(reader.pages[:PAGES_READ])
-        text = "\n".join(page.extract_text() or "" for page in pages)
-    except (PyPdfError, ValueError, OSError, KeyError, TypeError) as exc:
-        return _nothing(f"le PDF ne peut pas être lu ({exc})", f"the PDF cannot be read ({exc})")
+        text, problem = run_confined(_pdf_text, path, file_name=path.name)
+    except UnsafeDocument as exc:
+        return _nothing(str(exc.params["reason_fr"]), str(exc.params["reason_en"]))
+    if problem is not None:
+        return _nothing(*problem)
     fields = read_rib_text(text)
     if fields is not None:
         return RibReading(fields)
     if not ocr:
         return _nothing("aucun IBAN valide dans le texte du PDF", "no valid IBAN in the PDF's text")
-    images: list[Image] = []
     try:
-        for page in pages:
-            images.extend(file.image for file in page.images if file.image is not None)
-    except (PyPdfError, ValueError, OSError, KeyError, TypeError, NotImplementedError) as exc:
+        images: list[Image] = run_confined(_pdf_images, path, file_name=path.name)
+    except UnsafeDocument as exc:
         log.info("images of %s not extracted: %s", path, exc)
+        images = []
     if not images:
         return _nothing(
             "aucun IBAN valide dans le texte du PDF, et aucune image à lire",
@@ -618,6 +623,40 @@ def _read_pdf(path: Path, *, ocr: bool) -> RibReading:
             return reading
         last = reading
     return last
+
+
+def _pdf_text(path: Path) -> tuple[str, tuple[str, str] | None]:
+    """In the confined worker: the text of the first pages, or why it cannot be read (French, English)."""
+    from pypdf import apply_configuration
+
+    from liasse.intake.pdf_limits import pdf_caps
+
+    try:
+        with apply_configuration(pdf_caps()):
+            reader = PdfReader(path, strict=False)
+            if reader.is_encrypted:
+                return "", ("le PDF est chiffré", "the PDF is encrypted")
+            pages = list(reader.pages[:PAGES_READ])
+            return "\n".join(page.extract_text() or "" for page in pages), None
+    except (PyPdfError, ValueError, OSError, KeyError, TypeError, RecursionError, AttributeError) as exc:
+        return "", (f"le PDF ne peut pas être lu ({exc})", f"the PDF cannot be read ({exc})")
+
+
+def _pdf_images(path: Path) -> list[Image]:
+    """In the confined worker: the images of the first pages, decoded under the caps (none when they cannot be)."""
+    from pypdf import apply_configuration
+
+    from liasse.intake.pdf_limits import pdf_caps
+
+    images: list[Image] = []
+    try:
+        with apply_configuration(pdf_caps()):
+            reader = PdfReader(path, strict=False)
+            for page in reader.pages[:PAGES_READ]:
+                images.extend(file.image for file in page.images if file.image is not None)
+    except (PyPdfError, ValueError, OSError, KeyError, TypeError, NotImplementedError, RecursionError) as exc:
+        log.info("images of %s not extracted: %s", path, exc)
+    return images
 
 
 @lru_cache(maxsize=1)

@@ -4,11 +4,14 @@ The mark goes in a band *added* at the visual top of the first page (PDF) or
 of the image, so it never hides content and reads the same on dark and light
 documents (dark text on a white band closed by a dark rule). The original is
 never modified: the marked copy is written to another path, atomically. A
-signed PDF is marked the same way: on a copy, its signed original kept as
-received (:func:`is_signed_pdf` lets the caller tell the user why).
+PDF's copy is the received bytes followed by an incremental update that
+redefines the first page, so a signed PDF's signed revision stays intact
+inside its marked copy, and the signed original is kept as received
+(:func:`is_signed_pdf` lets the caller tell the user why).
 
-PDFs go through pypdf with tighter decompression caps than its defaults,
-images through Pillow with a pixel cap checked before any pixel is decoded.
+PDFs go through pypdf, in the confined worker (:mod:`liasse.intake.confined`),
+with tighter decompression caps than its defaults; images through Pillow
+with a pixel cap checked before any pixel is decoded.
 Whatever a file does wrong, the caller gets :class:`StampRefused`, a sentence
 for the user, and keeps the original.
 """
@@ -29,12 +32,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from liasse.errors import StampRefused
 from liasse.files import sniffed_type, write_atomically
+from liasse.intake.confined import run_confined
 from liasse.intake.pdf_limits import MAX_PAGES, MAX_STREAM_BYTES, PDF_ERRORS, pdf_caps
 from liasse.messages import Lang
 
 if TYPE_CHECKING:
     from PIL import Image, ImageFont
-    from pypdf import PageObject
+    from pypdf import PageObject, PdfWriter
     from pypdf.generic import DictionaryObject
 
 log = logging.getLogger(__name__)
@@ -151,57 +155,81 @@ def stamp_file(src: Path, dest: Path, text: str, media_type: str | None = None, 
 # --- PDF ---------------------------------------------------------------------
 
 
-def stamp_pdf(src: Path, dest: Path, text: str) -> Path:
+def stamp_pdf(src: Path, dest: Path, text: str, file_name: str | None = None) -> Path:
     """Extend the first page by a band at its visual top and write ``text`` in it; return ``dest``.
 
     The page's visible box (crop box, else media box) grows by
     :data:`PDF_BAND` points on the side that is the top once ``/Rotate`` is
     applied; the band, drawn over that new strip only, is white with a dark
-    rule and dark text, extractable as text. The page's own content is not
-    moved; the other pages are copied as they are. Encrypted, oversized and
-    damaged PDFs raise :class:`StampRefused`.
+    rule and dark text, extractable as text. The copy is ``src`` followed by
+    an incremental update (pypdf's incremental writer): the received bytes
+    come first, unchanged, so a signed PDF's signed revision stays intact
+    inside the copy, and the other pages are not rewritten. The page's own
+    content is neither moved nor re-encoded: the band is a form XObject drawn
+    after it. Parsing and writing happen in the confined worker. Encrypted,
+    oversized and damaged PDFs raise :class:`StampRefused`.
     """
+    _refuse_same_path(src, dest)
+    name = file_name or src.name
+    run_confined(_stamp_confined, src, dest, text, name, MAX_PAGES, MAX_STREAM_BYTES, file_name=name)
+    return dest
+
+
+def _stamp_confined(src: Path, dest: Path, text: str, name: str, max_pages: int, max_stream: int) -> None:
+    """:func:`stamp_pdf`'s work, in the confined worker, under the caller's caps."""
     from pypdf import PdfReader, PdfWriter, apply_configuration
     from pypdf.errors import LimitReachedError, PyPdfError
 
-    _refuse_same_path(src, dest)
-    pdf_errors: tuple[type[BaseException], ...] = (PyPdfError, *PDF_ERRORS)
+    pdf_errors: tuple[type[BaseException], ...] = (PyPdfError, NotImplementedError, *PDF_ERRORS)
     try:
-        with apply_configuration(pdf_caps(MAX_STREAM_BYTES)):
+        with apply_configuration(pdf_caps(max_stream)):
             reader = PdfReader(src, strict=False)
             if reader.is_encrypted:
-                raise _refused(src, "le PDF est chiffré", "the PDF is encrypted")
+                raise _refused(name, "le PDF est chiffré", "the PDF is encrypted")
             # The declared count first (walking the page tree twice costs a tenth of the mark),
             # then the real one once the writer has walked it: a lying /Count does not pass.
-            if _declared_pages(reader) > MAX_PAGES:
-                raise _refused(src, f"le PDF a plus de {MAX_PAGES} pages", f"the PDF has more than {MAX_PAGES} pages")
-            writer = PdfWriter(clone_from=reader)
+            if _declared_pages(reader) > max_pages:
+                raise _refused(name, f"le PDF a plus de {max_pages} pages", f"the PDF has more than {max_pages} pages")
+            # An update appended to a file whose cross-reference table pypdf had to repair would point other
+            # readers back at the broken table: such a file is rewritten whole instead.
+            writer = PdfWriter(reader, incremental=True) if _xref_sound(src) else PdfWriter(clone_from=reader)
             count = len(writer.pages)
             if count == 0:
-                raise _refused(src, "le PDF n'a aucune page", "the PDF has no page")
-            if count > MAX_PAGES:
-                raise _refused(src, f"le PDF a plus de {MAX_PAGES} pages", f"the PDF has more than {MAX_PAGES} pages")
-            _add_band(writer.pages[0], text, src)
+                raise _refused(name, "le PDF n'a aucune page", "the PDF has no page")
+            if count > max_pages:
+                raise _refused(name, f"le PDF a plus de {max_pages} pages", f"the PDF has more than {max_pages} pages")
+            _add_band(writer, writer.pages[0], text, name)
             buffer = io.BytesIO()
             writer.write(buffer)
     except StampRefused:
         raise
     except LimitReachedError:
         raise _refused(
-            src,
+            name,
             "le PDF dépasse les limites de lecture (flux trop volumineux ou trop complexe)",
             "the PDF exceeds the reading limits (stream too large or too complex)",
         ) from None
     except pdf_errors as exc:
-        log.info("PDF %s not marked", src, exc_info=True)
+        log.info("PDF %s not marked", name, exc_info=True)
         raise _refused(
-            src,
+            name,
             f"PDF illisible ou endommagé ({type(exc).__name__})",
             f"unreadable or damaged PDF ({type(exc).__name__})",
         ) from None
     # Written outside the try: a full disk is not a damaged PDF, and must not be told as one.
     write_atomically(dest, buffer.getvalue())
-    return dest
+
+
+def _xref_sound(src: Path) -> bool:
+    """True when pypdf reads the file's cross-reference table as it is, without repairing it."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        PdfReader(src, strict=True)
+    except (PyPdfError, *PDF_ERRORS):
+        return False
+    return True
 
 
 def _declared_pages(reader: Any) -> int:
@@ -222,13 +250,23 @@ def is_signed_pdf(path: Path) -> bool:
     read (or decrypted with an empty password) answers False: :func:`stamp_pdf`
     refuses it anyway, so nothing signed gets marked in place.
     """
+    from liasse.errors import UnsafeDocument
+
+    try:
+        return run_confined(_is_signed_confined, path, MAX_STREAM_BYTES, MAX_PAGES, file_name=path.name)
+    except UnsafeDocument:
+        return False
+
+
+def _is_signed_confined(path: Path, max_stream: int, max_pages: int) -> bool:
+    """:func:`is_signed_pdf`'s work, in the confined worker."""
     from pypdf import PdfReader, apply_configuration
     from pypdf.errors import DependencyError, PyPdfError
 
     # DependencyError: an encryption whose algorithm needs a library that is not installed.
     pdf_errors: tuple[type[BaseException], ...] = (PyPdfError, DependencyError, *PDF_ERRORS)
     try:
-        with apply_configuration(pdf_caps(MAX_STREAM_BYTES)):
+        with apply_configuration(pdf_caps(max_stream)):
             reader = PdfReader(path, strict=False)
             # Signed PDFs are often encrypted with an empty user password (permissions only).
             if reader.is_encrypted and not reader.decrypt(""):
@@ -245,7 +283,7 @@ def is_signed_pdf(path: Path) -> bool:
             if fields is not None and _any_signed_field(list(fields)):
                 return True
             for number, page in enumerate(reader.pages):
-                if number >= MAX_PAGES:
+                if number >= max_pages:
                     break
                 annotations = _resolved(page.get("/Annots"))
                 if annotations is not None and any(
@@ -257,10 +295,9 @@ def is_signed_pdf(path: Path) -> bool:
     return False
 
 
-def _add_band(page: PageObject, text: str, src: Path) -> None:
-    """Grow ``page`` by the band at its visual top and merge the band's drawing onto it."""
-    from pypdf import PdfReader, Transformation
-    from pypdf.generic import NameObject, RectangleObject
+def _add_band(writer: PdfWriter, page: PageObject, text: str, name: str) -> None:
+    """Grow ``page`` by the band at its visual top and draw the band there, after the page's own content."""
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, RectangleObject
 
     rotation = _rotation(page)
     media = _box(page.mediabox)
@@ -270,25 +307,86 @@ def _add_band(page: PageObject, text: str, src: Path) -> None:
     visible = _intersection(_box(page.cropbox), media) if has_crop else media
     left, bottom, right, top = visible
     if right - left < 1 or top - bottom < 1:
-        raise _refused(src, "sa première page n'a pas de dimensions valides", "its first page has no valid size")
+        raise _refused(name, "sa première page n'a pas de dimensions valides", "its first page has no valid size")
     band, matrix, width = _band_geometry(visible, rotation)
-    page.mediabox = RectangleObject(_union(media, band))
+    page[NameObject("/MediaBox")] = RectangleObject(_union(media, band))
     if has_crop:
-        page.cropbox = RectangleObject(_union(visible, band))
+        page[NameObject("/CropBox")] = RectangleObject(_union(visible, band))
     # Print boxes, when set, would trim the band off a printout: they take it in too.
-    for name in ("/TrimBox", "/BleedBox", "/ArtBox"):
-        if name in page:
-            page[NameObject(name)] = RectangleObject(_union(_box(_resolved(page[name])), band))
-    overlay = PdfReader(io.BytesIO(_band_pdf(width, PDF_BAND, text))).pages[0]
-    _own_resources(page)
-    # pypdf wraps the page's content in q/Q, so a graphics state it leaves changed cannot skew the band,
-    # and clips the band to its own box, so nothing is painted outside the new strip.
-    page.merge_transformed_page(overlay, Transformation(matrix), over=True, expand=False)
-    # The merge leaves the first page's content inflated; compress it back.
-    page.compress_content_streams()
+    for box_name in ("/TrimBox", "/BleedBox", "/ArtBox"):
+        if box_name in page:
+            page[NameObject(box_name)] = RectangleObject(_union(_box(_resolved(page[box_name])), band))
+    resources = _own_resources(page)
+    drawing = _band_content(writer, resources, width, text)
+    # The page's content is wrapped in q/Q, so a graphics state it leaves changed cannot skew the band,
+    # and the band is clipped to its own strip. The page's content streams are only referenced, never
+    # decoded or re-encoded: the incremental update then holds a few small objects.
+    a, b, c, d, e, f = (_number(v) for v in matrix)
+    clip = f"0 0 {_number(width)} {_number(PDF_BAND)} re W n\n"
+    before = _content_stream(writer, b"q\n")
+    after = _content_stream(writer, f"\nQ\nq {a} {b} {c} {d} {e} {f} cm {clip}".encode() + drawing + b"\nQ\n")
+    page[NameObject("/Contents")] = ArrayObject([before, *_content_refs(writer, page), after])
 
 
-def _own_resources(page: PageObject) -> None:
+def _band_content(writer: PdfWriter, resources: Any, width: float, text: str) -> bytes:
+    """The band's drawing (rendered by fpdf2) as content operators, its fonts added to ``resources``.
+
+    The band's font names are renamed where the page already uses them, so
+    the band never borrows the page's own fonts.
+    """
+    from pypdf import PdfReader
+    from pypdf.generic import ContentStream, DictionaryObject, NameObject
+
+    band_page = PdfReader(io.BytesIO(_band_pdf(width, PDF_BAND, text))).pages[0]
+    band_fonts = _resolved(_resolved(band_page["/Resources"]).get("/Font")) or DictionaryObject()
+    page_fonts = _resolved(resources.get("/Font"))
+    fonts = DictionaryObject(page_fonts) if page_fonts is not None else DictionaryObject()
+    renamed: dict[str, NameObject] = {}
+    for old, font in band_fonts.items():
+        new = f"/LiasseMark{len(renamed) + 1}"
+        while new in fonts:
+            new += "_"
+        renamed[old] = NameObject(new)
+        fonts[NameObject(new)] = font.clone(writer)
+    resources[NameObject("/Font")] = fonts
+    content = ContentStream(band_page.get_contents(), band_page.pdf)
+    for operands, operator in content.operations:
+        if operator == b"Tf" and operands and operands[0] in renamed:
+            operands[0] = renamed[operands[0]]
+    return content.get_data()
+
+
+def _content_stream(writer: PdfWriter, data: bytes) -> Any:
+    """A new content stream object of the writer holding ``data``."""
+    from pypdf.generic import DecodedStreamObject
+
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    return writer._add_object(stream)
+
+
+def _content_refs(writer: PdfWriter, page: PageObject) -> list[Any]:
+    """References to the page's content streams, as they are (a direct stream gets its own object)."""
+    from pypdf.generic import ArrayObject, IndirectObject, StreamObject
+
+    contents = page.get("/Contents")
+    if contents is None:
+        return []
+    resolved = _resolved(contents)
+    if isinstance(resolved, ArrayObject):
+        return [item if isinstance(item, IndirectObject) else writer._add_object(item) for item in resolved]
+    if isinstance(resolved, StreamObject):
+        return [contents if isinstance(contents, IndirectObject) else writer._add_object(resolved)]
+    return []
+
+
+def _number(value: float) -> str:
+    """A matrix entry as PDF writes numbers: no exponent, no trailing zeros."""
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def _own_resources(page: PageObject) -> Any:
     """Give the page its own copy of its resource dictionaries before the merge adds the band's font.
 
     Pages often share one /Resources object (and pypdf copies an inherited
@@ -299,9 +397,10 @@ def _own_resources(page: PageObject) -> None:
     from pypdf.generic import ArrayObject, DictionaryObject, NameObject
 
     resources = _resolved(page.get("/Resources"))
-    if not isinstance(resources, DictionaryObject):
-        return
     own = DictionaryObject()
+    if not isinstance(resources, DictionaryObject):
+        page[NameObject("/Resources")] = own
+        return own
     for key, value in resources.items():
         entry = _resolved(value)
         if isinstance(entry, DictionaryObject):
@@ -311,6 +410,7 @@ def _own_resources(page: PageObject) -> None:
         else:
             own[NameObject(key)] = value
     page[NameObject("/Resources")] = own
+    return own
 
 
 def _rotation(page: PageObject) -> int:
@@ -711,8 +811,8 @@ def _too_many_pixels(src: Path) -> StampRefused:
 # --- common ------------------------------------------------------------------
 
 
-def _refused(src: Path, reason_fr: str, reason_en: str) -> StampRefused:
-    return StampRefused(file_name=src.name, reason_fr=reason_fr, reason_en=reason_en)
+def _refused(src: Path | str, reason_fr: str, reason_en: str) -> StampRefused:
+    return StampRefused(file_name=src if isinstance(src, str) else src.name, reason_fr=reason_fr, reason_en=reason_en)
 
 
 def _bare(media_type: str | None) -> str:

@@ -63,7 +63,9 @@ if TYPE_CHECKING:
         BankWarning as BankWarning,
         Severity as Severity,
         IncomingDocument as IncomingDocument,
+        Screening as Screening,
     )
+    from liasse.records.webhook import WebhookNotice as WebhookNotice
 
 #: Where each record lives. Modules load on first use, so listing plugins
 #: builds only the declaration records (an attrs class costs about a millisecond).
@@ -103,6 +105,8 @@ _HOMES: dict[str, str] = {
     "BankWarning": "intake",
     "Severity": "intake",
     "IncomingDocument": "intake",
+    "Screening": "intake",
+    "WebhookNotice": "webhook",
 }
 
 __all__ = sorted(_HOMES)

@@ -66,3 +66,25 @@ class IncomingDocument:
     provider: str
     #: The provider's small logo, for stampers that put it beside the mark on images (DS-28).
     logo: Path | None = None
+
+
+@attrs.frozen
+class Screening:
+    """What a screener made of a received document before the host gets it (``liasse_screen_document``).
+
+    ``path`` is the file to pass on: the received one when nothing had to
+    go, else a cleaned copy the screener wrote. ``removed_fr``/``removed_en``
+    say what was taken out, in the user's words ("JavaScript", "2 fichier(s)
+    joint(s)"); empty when the document passes as it came.
+    """
+
+    path: Path
+    removed_fr: tuple[str, ...] = ()
+    removed_en: tuple[str, ...] = ()
+    #: The screener that decided; liasse fills it.
+    source: str = ""
+
+    @property
+    def cleaned(self) -> bool:
+        """True when something was removed: the host gets a copy, and the file as received is kept beside it."""
+        return bool(self.removed_fr or self.removed_en)

@@ -73,6 +73,8 @@ class RemoteStatus:
     #: The file the contact uploaded, or the send's name, with its size in bytes.
     file_name: str | None = None
     file_size: int | None = None
+    #: Filled by liasse when the status is a hook's result (``liasse_read_status``).
+    provider: str = ""
 
 
 @attrs.frozen

@@ -48,6 +48,7 @@ NAMING_CONVENTION: dict[str, str] = {
 CONTACT_KINDS: tuple[str, ...] = ("person", "organisation")
 DOCUMENT_TYPES: tuple[str, ...] = ("rib", "other")
 OUTBOX_STATUSES: tuple[str, ...] = ("pending", "in_flight", "done", "failed")
+WEBHOOK_STATUSES: tuple[str, ...] = ("pending", "processing", "done", "failed", "dead")
 AUDIT_OUTCOMES: tuple[str, ...] = ("incomplete", "ok", "partial", "refused", "failed")
 
 
@@ -183,6 +184,8 @@ class Exchange(Base):
     #: The host attachments the import made: the original and its timestamped copy (DS-28).
     attachment_id: Mapped[int | None] = mapped_column(Integer)
     stamped_attachment_id: Mapped[int | None] = mapped_column(Integer)
+    #: The file as received, stored beside a cleaned original (active content removed).
+    received_attachment_id: Mapped[int | None] = mapped_column(Integer)
     #: The attestation stored on the account (DS-29).
     attestation_id: Mapped[int | None] = mapped_column(Integer)
     #: The IBAN record a RIB import created (DS-26).
@@ -263,12 +266,20 @@ class StoredCredentials(Base):
 
 
 class WebhookEvent(Base):
-    """A provider event already received, so a redelivery is not processed twice."""
+    """A provider event already received, so a redelivery is not processed twice.
+
+    The receiver inserts it verified and parsed (never the raw body); the
+    processing step claims it (``status`` "processing" under a lease), re-reads
+    the items it names through the provider and marks it done, or failed
+    with the sentence and the time of the next attempt.
+    """
 
     __tablename__ = "webhook_events"
     __table_args__ = (
         UniqueConstraint("provider", "event_id"),
+        CheckConstraint(_in("status", WEBHOOK_STATUSES), name="status"),
         Index(None, "processed_at"),
+        Index(None, "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -277,6 +288,24 @@ class WebhookEvent(Base):
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     body_sha256: Mapped[str] = mapped_column(String(64))
     processed_at: Mapped[dt.datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    #: The provider's name for the event.
+    kind: Mapped[str | None] = mapped_column(String(128))
+    #: The remote ids the event names, as a JSON list.
+    remote_ids: Mapped[str | None] = mapped_column(Text)
+    #: The provider account the payload names, if any.
+    account: Mapped[str | None] = mapped_column(String(255))
+    occurred_at: Mapped[dt.datetime | None]
+    #: False for an unsigned provider's event (AR24).
+    trusted: Mapped[bool] = mapped_column(Boolean, default=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: A claim holds until then; past it, a crashed worker's event may be claimed again.
+    lease_until: Mapped[dt.datetime | None]
+    #: The token of the claim that holds the event.
+    claimed_by: Mapped[str | None] = mapped_column(String(36))
+    #: A sentence about the last failure; never a secret nor the body.
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class SyncCursor(Base):

@@ -10,6 +10,8 @@ write carries an ``Idempotency-Key``: a retried call is the same call.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -31,8 +33,10 @@ from liasse.records import (
     RemoteStatus,
     Sender,
     StatusPage,
+    WebhookNotice,
 )
 from liasse.secrets import withhold
+from liasse.webhooks.signatures import body_event_id, lower_headers, unreadable_payload, verify_standard
 
 from liasse_docsecure.settings import DocSecureSettings
 
@@ -208,6 +212,10 @@ class DocSecureClient:
             received_at=dt.datetime.now(dt.UTC),
         )
 
+    def status(self, remote_id: str) -> RemoteStatus:
+        """``GET /exchanges/{id}``: one exchange as DocSecure has it now (a webhook's re-read)."""
+        return _status(self._call("GET", f"/exchanges/{remote_id}").json())
+
     # --- machinery -----------------------------------------------------------------------
 
     def _call(
@@ -318,3 +326,39 @@ def _date(text: str) -> dt.datetime:
 def _local(moment: dt.datetime, timezone: str) -> str:
     """``09/10/2023 16:29`` in the office's zone, for sentences in either language."""
     return moment.astimezone(ZoneInfo(timezone)).strftime("%d/%m/%Y %H:%M")
+
+
+# --- webhooks (README: "Webhooks") ------------------------------------------------------------
+
+
+def read_webhook(
+    headers: Mapping[str, str], body: bytes, settings: DocSecureSettings, now: dt.datetime | None = None
+) -> WebhookNotice:
+    """A DocSecure delivery verified (Standard Webhooks) and read into a notice; the payload's state is ignored."""
+    if settings.webhooks_signed:
+        envelope = verify_standard(
+            headers, body, settings.webhook_secrets, title=TITLE, provider="docsecure", now=now
+        )
+        event_id, occurred_at, trusted = envelope.message_id, envelope.timestamp, True
+    else:
+        given = lower_headers(headers)
+        event_id = given.get("webhook-id") or body_event_id(body.decode("utf-8", "replace"))
+        occurred_at, trusted = None, False
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise unreadable_payload(TITLE, "JSON invalide", "invalid JSON") from None
+    data = payload.get("data") if isinstance(payload, dict) else None
+    kind = payload.get("type") if isinstance(payload, dict) else None
+    if not isinstance(data, dict) or not isinstance(kind, str) or not isinstance(data.get("id"), str):
+        raise unreadable_payload(TITLE, "type ou data.id absent", "no type or data.id")
+    account = data.get("account")
+    return WebhookNotice(
+        event_id=event_id,
+        kind=kind,
+        remote_ids=(data["id"],),
+        occurred_at=occurred_at,
+        trusted=trusted,
+        account=account if isinstance(account, str) else None,
+    )
+

@@ -7,6 +7,7 @@ provider.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from liasse import hookimpl
@@ -26,10 +27,12 @@ from liasse.records import (
     ReminderReceipt,
     RemoteContact,
     RemoteExchange,
+    RemoteStatus,
     StatusPage,
+    WebhookNotice,
 )
 
-from liasse_docsecure.client import TITLE, DocSecureClient
+from liasse_docsecure.client import TITLE, DocSecureClient, read_webhook
 from liasse_docsecure.settings import DocSecureSettings
 
 Ctx = ProviderContext[DocSecureSettings]
@@ -149,3 +152,16 @@ def liasse_fetch_document(ctx: Ctx, remote_id: str, dest_dir: Path) -> ReceivedF
 def liasse_fetch_attestation(ctx: Ctx, remote_id: str, dest_dir: Path) -> ReceivedFile:
     """DS-29."""
     return DocSecureClient(ctx).fetch_attestation(remote_id, dest_dir)
+
+
+@hookimpl
+def liasse_read_webhook(ctx: Ctx, headers: Mapping[str, str], body: bytes) -> WebhookNotice:
+    """DS-20, DS-25: an exchange changed at DocSecure (Standard Webhooks, README "Webhooks")."""
+    return read_webhook(headers, body, ctx.settings)
+
+
+@hookimpl
+def liasse_read_status(ctx: Ctx, remote_id: str) -> RemoteStatus:
+    """The exchange as DocSecure has it now: what a webhook's notice makes liasse re-read."""
+    return DocSecureClient(ctx).status(remote_id)
+

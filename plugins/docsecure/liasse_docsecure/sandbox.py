@@ -49,7 +49,9 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from liasse.disposition import content_disposition
 from liasse.sandbox import DemoAccount, Sandbox
+from liasse.sandbox.webhooks import mount_webhook_sender
 
 if TYPE_CHECKING:
     from flask import Response
@@ -370,6 +372,8 @@ class DocSecureState:
         self._finalizer = weakref.finalize(self, shutil.rmtree, self.files, True)
         self._ids = itertools.count(1)
         self._seq = itertools.count(1)
+        #: Called on every change of an exchange, under the lock: the webhooks' trigger (queue only, no I/O).
+        self.on_change: Callable[[Exchange], None] | None = None
 
     # --- clock and ids -------------------------------------------------------------
 
@@ -393,6 +397,8 @@ class DocSecureState:
         with self.lock:
             exchange.seq = next(self._seq)
             exchange.updated_at = self.now()
+            if self.on_change is not None:
+                self.on_change(exchange)
 
     # --- accounts ----------------------------------------------------------------
 
@@ -553,6 +559,18 @@ def create_sandbox(max_file_size: int | None = None) -> Sandbox:
         ),
     )
     app = sandbox.app
+    webhooks = mount_webhook_sender(sandbox)
+
+    def exchange_changed(exchange: Exchange) -> None:
+        # A draft send is not the contact's business yet; every other change is announced.
+        if exchange.state != "draft":
+            webhooks.emit(
+                exchange.account,
+                "exchange.updated",
+                {"id": exchange.id, "kind": exchange.kind, "state": exchange.state, "account": exchange.account, "seq": exchange.seq},
+            )
+
+    state.on_change = exchange_changed
 
     def answer(status: int, body: Any) -> Response:
         response = jsonify(body) if body is not None else app.response_class(status=status)
@@ -927,6 +945,37 @@ def create_sandbox(max_file_size: int | None = None) -> Sandbox:
 
         return idempotent(send_reminder)
 
+    # --- webhooks (README: "Webhooks") ----------------------------------------------------
+
+    @app.post("/api/v1/webhooks")
+    def webhook_subscribe() -> Response:
+        body = json_body()
+        url = body.get("url")
+        if not isinstance(url, str) or not re.fullmatch(r"https?://[^\s]+", url) or len(url) > 1024:
+            raise _invalid("url", "L'adresse du webhook doit être une URL http(s) de 1024 caractères au plus.")
+        signed = body.get("signed", True)
+        if not isinstance(signed, bool):
+            raise _invalid("signed", "« signed » vaut true ou false.")
+        subscription, secret = webhooks.subscribe(account().email, url, signed=signed)
+        return answer(201, {**subscription.to_json(), "secret": secret})
+
+    @app.get("/api/v1/webhooks")
+    def webhook_list() -> Response:
+        return answer(200, {"webhooks": [s.to_json() for s in webhooks.subscriptions(account().email)]})
+
+    @app.post("/api/v1/webhooks/<subscription_id>/rotate")
+    def webhook_rotate(subscription_id: str) -> Response:
+        secret = webhooks.rotate(account().email, subscription_id)
+        if secret is None:
+            raise Refusal(404, "not_found", f"Aucun webhook signé n° {subscription_id} sur ce compte.")
+        return answer(200, {"id": subscription_id, "secret": secret})
+
+    @app.delete("/api/v1/webhooks/<subscription_id>")
+    def webhook_delete(subscription_id: str) -> Response:
+        if not webhooks.unsubscribe(account().email, subscription_id):
+            raise Refusal(404, "not_found", f"Aucun webhook n° {subscription_id} sur ce compte.")
+        return answer(204, None)
+
     # --- received documents and attestations (DS-26 … DS-29) ------------------------------
 
     @app.get("/api/v1/exchanges/<exchange_id>/document")
@@ -940,7 +989,8 @@ def create_sandbox(max_file_size: int | None = None) -> Sandbox:
         if received is None:
             raise Refusal(404, "not_found", f"Aucun document n'a encore été reçu pour l'échange {exchange_id}.")
         path = received.path if version == "original" else timestamped(received)
-        response = send_file(path, mimetype=received.media_type, as_attachment=True, download_name=received.file_name)
+        response = send_file(path, mimetype=received.media_type)
+        response.headers["Content-Disposition"] = content_disposition(received.file_name)
         response.headers["X-DocSecure-Received-At"] = _iso(received.received_at) or ""
         return response
 
@@ -972,7 +1022,7 @@ def create_sandbox(max_file_size: int | None = None) -> Sandbox:
             exchange = state.exchange(account(), exchange_id)
             content = attestation_pdf(exchange, state.contacts[exchange.contact_id], account(), state.now())
         response = app.response_class(content, mimetype="application/pdf")
-        response.headers["Content-Disposition"] = f'attachment; filename="attestation_{exchange.id}.pdf"'
+        response.headers["Content-Disposition"] = content_disposition(f"attestation_{exchange.id}.pdf")
         return response
 
     # --- messages ---------------------------------------------------------------------
@@ -1185,7 +1235,9 @@ def create_sandbox(max_file_size: int | None = None) -> Sandbox:
                 # The name changes only when PDFs announced mergeable could not be read: they went as a zip.
                 exchange.downloaded_at, exchange.state, exchange.file_name = state.now(), "downloaded", name
                 state.touch(exchange)
-        return send_file(made.path, mimetype=made.media_type, as_attachment=True, download_name=name)
+        response = send_file(made.path, mimetype=made.media_type)
+        response.headers["Content-Disposition"] = content_disposition(name)
+        return response
 
     def bundle(exchange: Exchange) -> Bundle:
         """DS-17: one PDF when every part is a PDF (a lone PDF as it is), else, or when one cannot be read, a zip."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import attrs
 
-from liasse.settings import ProviderSettings, setting
+from liasse.secrets import Secret
+from liasse.settings import ProviderSettings, secret_list_field, setting
 
 
 @attrs.frozen(kw_only=True)
@@ -12,3 +13,9 @@ class DocSecureSettings(ProviderSettings):
     """Office-level settings; each user's e-mail and password are stored encrypted, not here."""
 
     site_url: str = setting("https://www.doc-secure.fr", "DS-02: the provider's site, for the banner button.")
+    webhook_secrets: tuple[Secret, ...] = secret_list_field(
+        "The webhook subscription's secrets (whsec_…), as references; two during a rotation."
+    )
+    webhooks_signed: bool = setting(
+        True, "False only for a subscription made unsigned: its notices then just trigger a re-read."
+    )

@@ -711,8 +711,50 @@ def test_hostile_received_pdf_with_javascript_reaches_the_host_cleaned_and_the_o
     assert result.active_content_note is not None and "JavaScript" in result.active_content_note
     stored = PdfReader(office.host.attachments.open(result.original.id))
     assert "/JavaScript" not in str(stored.trailer["/Root"].get("/Names", {}))
-    kept = Path(result.active_content_note.rsplit(" dans ", 1)[1].rstrip("."))
-    assert kept.read_bytes() == scripted.read_bytes()
+    # The file as received is an attachment too, beside the cleaned one, which points back to it.
+    assert result.received is not None and result.original.original_id == result.received.id
+    assert office.host.attachments.open(result.received.id).read() == scripted.read_bytes()
+    assert f"pièce jointe n° {result.received.id}" in result.active_content_note
+    assert result.exchange.received_attachment_id == result.received.id
+    assert result.exchange.attachment_id == result.original.id
+    owner = OwnerRef(OwnerKind.ACCOUNT, "2950")
+    assert {a.id for a in office.host.attachments.list(owner)} >= {result.original.id, result.received.id}
+
+
+def test_hostile_received_flate_bomb_is_refused_over_http_and_kept_in_quarantine(
+    office: Liasse, desk: ExchangeDesk, martin: Recipient, tmp_path: Path
+) -> None:
+    import zlib
+
+    from liasse.errors import HostileDocument
+
+    packer = zlib.compressobj(9)
+    body = b"".join(packer.compress(bytes(1024 * 1024)) for _ in range(128)) + packer.flush()  # 128 MiB of zeros
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(body) + body + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, obj in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 5\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    bomb = tmp_path / "releve.pdf"
+    bomb.write_bytes(bytes(out))
+    request = desk.request_document(PERSON, DocumentType.OTHER, "Relevé de compte", account_number="2950")
+    martin.answer_request(bomb)
+    desk.sync()
+    with pytest.raises(HostileDocument, match="bombe de décompression"):
+        desk.import_document(request.id)
+    kept = list((office.files_dir / "docsecure" / "quarantine" / str(request.id)).iterdir())
+    assert [path.read_bytes() == bomb.read_bytes() for path in kept] == [True]
+    assert desk.exchange(request.id).state is RequestState.TO_IMPORT  # nothing imported, ready to retry
+    assert all(a.title != "Relevé de compte" for a in office.host.attachments.list(OwnerRef(OwnerKind.ACCOUNT, "2950")))
 
 
 def test_by03_each_import_is_proven_by_a_time_stamp_token_liasse_verify_accepts(

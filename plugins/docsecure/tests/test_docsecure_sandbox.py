@@ -400,6 +400,8 @@ def test_ds12_recipient_enters_sms_code_and_uploads_rib(running: RunningSandbox)
     document = call(running, "GET", f"/exchanges/{exchange['id']}/document", params={"version": "original"})
     assert document.status_code == 200 and document.content == rib
     assert "RIB_MARTIN.pdf" in document.headers["Content-Disposition"]
+    # RFC 6266 through liasse.disposition: an ASCII fallback and the exact name in UTF-8.
+    assert document.headers["Content-Disposition"] == "attachment; filename=\"RIB_MARTIN.pdf\"; filename*=UTF-8''RIB_MARTIN.pdf"
     assert document.headers["X-DocSecure-Received-At"] == after["received_at"]
     # One upload per request.
     again = post_file(browser, f"{link}/upload", "document", rib, "application/pdf", file_name="autre.pdf")

@@ -1,7 +1,7 @@
 """The audit log: every user action, who, when, on what, through which provider, and its outcome.
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0006
 Create Date: 2026-12-01
 
 One row per action (see :mod:`liasse.audit`), written in the same
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0002"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
