@@ -239,7 +239,10 @@ def test_s1_a_downloaded_file_is_stored_under_a_generated_name_never_the_senders
 
 @pytest.mark.xfail(
     strict=True,
-    reason="liasse.http._file_name keeps '..' (Path('a/..').name is '..'): reported to the outbox/intake helpers, not fixed here",
+    reason=(
+        "liasse.http._file_name keeps '..' (Path('a/..').name is '..'); files.name_problem refuses it at the received-file "
+        "gate (tested below), so nothing is stored under it: reported, not fixed here (http.py is the outbox work's)"
+    ),
 )
 @SLOW
 @given(name=hostile_names)
@@ -313,3 +316,59 @@ def test_s1_any_name_claims_a_type_and_a_disguised_program_is_refused_whatever_i
 
     checked()
 
+
+
+@FAST
+@given(name=hostile_names | st.text(alphabet=st.sampled_from("ab./\\\x00%0\u202e\u200b \n"), max_size=12))
+@example(name="..")
+@example(name="a/..")
+@example(name="%00")
+def test_s1_a_name_with_a_path_or_hidden_characters_is_always_refused(name: str) -> None:
+    import unicodedata
+
+    from liasse.files import MAX_NAME_LENGTH, name_problem
+
+    problem = name_problem(name)
+    traversal = "/" in name or "\\" in name or name in (".", "..")
+    hidden = any(unicodedata.category(c) in ("Cc", "Cf") for c in name) or "\x00" in name or "%00" in name
+    if traversal or hidden or not name.strip() or len(name) > MAX_NAME_LENGTH:
+        assert problem is not None
+        fr, en = problem
+        assert fr and en
+    else:
+        assert problem is None
+
+
+@FAST
+@given(name=hostile_names)
+@example(name="RIB\u202efdp.exe")
+@example(name='a";filename=evil.exe')
+def test_s1_a_served_content_disposition_carries_a_bare_safe_name_whatever_the_senders(name: str) -> None:
+    from email.message import Message
+
+    from liasse.disposition import content_disposition
+
+    header = content_disposition(name)
+    assert header.isascii() and "\r" not in header and "\n" not in header
+    message = Message()
+    message["Content-Disposition"] = header
+    read = message.get_filename()
+    assert read and "/" not in read and "\\" not in read and "\x00" not in read
+    assert not any(ord(c) < 32 or c in "\u202e\u200b" for c in read)
+    assert message.get_param("filename", header="content-disposition") not in (None, "", ".", "..")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="liasse.disposition.content_disposition keeps '..' in filename* (PurePosixPath('..').name is '..'): reported, not fixed here",
+)
+@FAST
+@given(name=hostile_names)
+@example(name="a/..")
+def test_s1_a_served_filename_star_is_never_a_directory_step(name: str) -> None:
+    from urllib.parse import unquote
+
+    from liasse.disposition import content_disposition
+
+    star = content_disposition(name).split("filename*=UTF-8''", 1)[1]
+    assert unquote(star) not in (".", "..")
