@@ -473,10 +473,26 @@ def test_ds26_cli_import_prints_the_iban(office: Office) -> None:
     assert "« RIB DUPONT » : Terminé, compte 3120" in imported
     assert "Reçu via DocSecure" in imported
     assert "Copie horodatée n° " in imported
-    assert "Fiche IBAN n° " in imported and IBAN.replace(" ", "") in imported and BIC in imported
+    assert "Fiche IBAN n° " in imported and BIC in imported
+    # S4: masked unless asked for in full.
+    assert "FR76 **** … 0143" in imported and IBAN.replace(" ", "") not in imported and IBAN not in imported
     again = liasse(office, "import", str(rid))
     assert again.exit_code == 1 and "il n'y a pas de document reçu à importer" in again.output
     assert "Documents à importer : 0" in ok(liasse(office, "counter", "3120"))
+
+
+def test_s4_cli_import_shows_the_full_iban_only_when_asked(office: Office) -> None:
+    requested = ok(
+        liasse(
+            office, "request", "3305", *new_contact_options("Anne", "LEROY", "anne.leroy@orange.fr", "07 61 44 55 66"),
+            "--rib", "--label", "RIB LEROY",
+        )
+    )  # fmt: skip
+    rid = exchange_id(requested)
+    Recipient(office.sandbox_url, "anne.leroy@orange.fr", "+33761445566").answer_request(rib_file(office, "MME ANNE LEROY"))
+    ok(liasse(office, "sync"))
+    imported = ok(liasse(office, "import", str(rid), "--show-iban"))
+    assert f"{IBAN.replace(' ', '')} BIC {BIC}" in imported
 
 
 def test_ds26_cli_import_of_a_scripted_pdf_names_the_file_as_received(office: Office) -> None:

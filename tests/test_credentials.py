@@ -240,6 +240,7 @@ def test_fw_key_from_liasse_secret_key_first(monkeypatch: pytest.MonkeyPatch, cl
     monkeypatch.setenv("LIASSE_SECRET_KEY", base64.urlsafe_b64encode(raw).decode())
     other_file = tmp_path / "other.key"
     other_file.write_text(VaultKey.generate().to_text())
+    other_file.chmod(0o600)
     monkeypatch.setenv("LIASSE_KEY_FILE", str(other_file))
     assert VaultKey.from_environment(other_file).key_id == VaultKey(key=raw).key_id
     assert not clean_environment.exists()
@@ -252,6 +253,8 @@ def test_fw_key_from_liasse_key_file_then_the_given_file(
     env_key, given_key = VaultKey.generate(), VaultKey.generate()
     env_file.write_text(env_key.to_text() + "\n")
     given_file.write_text(given_key.to_text())
+    env_file.chmod(0o600)
+    given_file.chmod(0o600)
     assert VaultKey.from_environment(given_file).key_id == given_key.key_id
     monkeypatch.setenv("LIASSE_KEY_FILE", str(env_file))
     assert VaultKey.from_environment(given_file).key_id == env_key.key_id
@@ -332,6 +335,7 @@ def test_fw_malformed_key_in_the_environment_is_refused(monkeypatch: pytest.Monk
 def test_fw_malformed_key_file_is_refused(clean_environment: Path) -> None:
     clean_environment.parent.mkdir(parents=True)
     clean_environment.write_text("n'importe quoi")
+    clean_environment.chmod(0o600)
     with pytest.raises(KeyMalformed) as caught:
         VaultKey.from_environment()
     assert str(clean_environment) in str(caught.value)

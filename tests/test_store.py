@@ -45,6 +45,7 @@ TABLES = {
     "credentials",
     "webhook_events",
     "sync_cursors",
+    "audit_log",
 }
 
 T0 = dt.datetime(2023, 10, 9, 14, 29, tzinfo=dt.UTC)

@@ -13,6 +13,7 @@ vault open on first use, so listing plugins touches no database.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import importlib
 import os
@@ -41,6 +42,7 @@ from liasse.settings import Settings, load_settings
 if TYPE_CHECKING:
     from liasse_hostapi.protocols import Host
 
+    from liasse.audit import AuditEntry
     from liasse.facade import Hooks
 
     from liasse.credentials import CredentialVault
@@ -136,9 +138,15 @@ class Liasse:
         return record.info
 
     def providers_for(self, user_login: str) -> list[str]:
-        """The providers this user may use: loaded, and with the user's link on (DS-01)."""
-        user = self.host.office.user(user_login)
-        return [name for name in sorted(self.providers) if user.options_for(name).link_enabled]
+        """The providers this user may use: loaded, with the user's link on (DS-01) and the right they need."""
+        usable = []
+        for name in sorted(self.providers):
+            try:
+                self.authorize(name, user_login)
+            except (ProviderDisabled, RightMissing):
+                continue
+            usable.append(name)
+        return usable
 
     def banner_url(self, provider: str) -> str | None:
         """DS-02: the banner button's link: the provider's site when some user has the link on, else its presentation page."""
@@ -153,8 +161,13 @@ class Liasse:
         return self.settings.provider_settings(name, self.provider(name).settings)
 
     def context(self, provider: str, user_login: str) -> ProviderContext[Any]:
-        """Everything one call to ``provider`` needs on behalf of ``user_login``."""
+        """Everything one call to ``provider`` needs on behalf of ``user_login``.
+
+        Every provider call goes through here, so here is where a user
+        without the provider's link or right is stopped (:meth:`authorize`).
+        """
         info = self.provider(provider)
+        self.authorize(provider, user_login)
         settings = self.provider_settings(provider)
         credentials: Credentials | None = None
         if info.credential_fields:
@@ -172,6 +185,33 @@ class Liasse:
             timezone=office.timezone,
         )
 
+    def authorize(self, provider: str, user_login: str) -> None:
+        """Refuse ``user_login`` acting through ``provider`` without its link on or the right its capability needs.
+
+        The link is the user's per-provider switch (DS-01 "Activer le lien");
+        registered mail also takes :attr:`Right.SEND_REGISTERED_MAIL`.
+        """
+        from liasse_hostapi.records import Right
+
+        from liasse.capabilities import Capability
+
+        info = self.provider(provider)
+        user = self.host.office.user(user_login)
+        if not user.options_for(provider).link_enabled:
+            raise ProviderDisabled(
+                title=info.title,
+                scope_fr=f"pour {user.full_name} ({user.login})",
+                scope_en=f"for {user.full_name} ({user.login})",
+                fix_fr="Cochez « Activer le lien » dans les options de l'utilisateur.",
+                fix_en="Tick 'Enable the link' in the user's options.",
+            )
+        if Capability.REGISTERED_MAIL in info.capabilities and not user.has(Right.SEND_REGISTERED_MAIL):
+            raise RightMissing(
+                user=user.login,
+                action_fr=f"envoyer des lettres recommandées électroniques via {info.title}",
+                action_en=f"send registered e-mail through {info.title}",
+            )
+
     def office_context(self, provider: str) -> ProviderContext[Any]:
         """A context with the office's settings and no user's credentials, for what no user does (webhook intake)."""
         info = self.provider(provider)
@@ -187,16 +227,28 @@ class Liasse:
 
     def check_access(self, provider: str, user_login: str) -> AccessReport:
         """"Tester l'accès au service" for one user."""
-        return self.hooks.check_access(self.context(provider, user_login))
+        from liasse import audit
+
+        with audit.action(self.store, audit.Action.CHECK_ACCESS, user=user_login, provider=provider, account_owner=user_login):
+            return self.hooks.check_access(self.context(provider, user_login))
 
     def connect(self, provider: str, user_login: str, login: str, secret: Secret) -> None:
         """Store a user's credentials for a provider, encrypted (DS-01 "Connexion")."""
-        self.provider(provider)
-        self.vault.save(user_login, provider, login, secret)
+        from liasse import audit
+
+        with audit.action(self.store, audit.Action.CONNECT, user=user_login, provider=provider, account_owner=user_login):
+            self.provider(provider)
+            self.authorize(provider, user_login)
+            self.vault.save(user_login, provider, login, secret)
 
     def reset_credentials(self, provider: str, user_login: str) -> None:
         """Forget a user's credentials (DS-01 "Réinitialiser les identifiants")."""
-        self.vault.delete(user_login, provider)
+        from liasse import audit
+
+        with audit.action(
+            self.store, audit.Action.RESET_CREDENTIALS, user=user_login, provider=provider, account_owner=user_login
+        ):
+            self.vault.delete(user_login, provider)
 
     def _http_client(self, provider: str, title: str, settings: Any, credentials: Credentials | None) -> HttpClient:
         # One pooled session per provider and credential: connections are reused, accounts never mixed.
@@ -229,24 +281,49 @@ class Liasse:
                     p.title for p in self.providers.values() if Capability.EXCHANGE in p.capabilities
                 ) or "aucun / none",
             )
-        user = self.host.office.user(user_login)
-        if not user.options_for(provider).link_enabled:
-            raise ProviderDisabled(
-                title=info.title,
-                scope_fr=f"pour {user.full_name} ({user.login})",
-                scope_en=f"for {user.full_name} ({user.login})",
-                fix_fr="Cochez « Activer le lien » dans les options de l'utilisateur.",
-                fix_en="Tick 'Enable the link' in the user's options.",
-            )
-        if account_owner not in (None, user_login) and not (
-            user.has(Right.SEE_OTHER_USERS_CONTACTS) or user.options_for(provider).see_other_users_contacts
-        ):
-            raise RightMissing(
-                user=user.login,
-                action_fr=f"consulter les échanges {info.title} d'un autre utilisateur",
-                action_en=f"view another user's {info.title} exchanges",
-            )
+        self.authorize(provider, user_login)
+        if account_owner not in (None, user_login):
+            from liasse import audit
+
+            # Seeing another user's provider account is audited, and refused without the right (DS-33).
+            with audit.action(
+                self.store, audit.Action.VIEW_OTHER_ACCOUNT, user=user_login, provider=provider, account_owner=account_owner
+            ):
+                user = self.host.office.user(user_login)
+                if not (user.has(Right.SEE_OTHER_USERS_CONTACTS) or user.options_for(provider).see_other_users_contacts):
+                    raise RightMissing(
+                        user=user.login,
+                        action_fr=f"consulter les échanges {info.title} d'un autre utilisateur",
+                        action_en=f"view another user's {info.title} exchanges",
+                    )
         return ExchangeDesk(self, provider, user_login, account_owner)
+
+    def audit_entries(
+        self,
+        user_login: str,
+        *,
+        user: str | None = None,
+        account: str | None = None,
+        provider: str | None = None,
+        since: dt.datetime | None = None,
+    ) -> list[AuditEntry]:
+        """The audit log as ``user_login`` may read it: their own actions, everyone's with the right.
+
+        For a host's "Journal" screen; ``user`` None means every user (which
+        takes :attr:`Right.VIEW_AUDIT_LOG`), as does naming another user.
+        """
+        from liasse_hostapi.records import Right
+
+        from liasse import audit
+
+        reader = self.host.office.user(user_login)
+        if user != user_login and not reader.has(Right.VIEW_AUDIT_LOG):
+            raise RightMissing(
+                user=reader.login,
+                action_fr="consulter le journal d'audit des autres utilisateurs",
+                action_en="read other users' audit log",
+            )
+        return audit.entries(self.store, user=user, account=account, provider=provider, since=since)
 
     @property
     def files_dir(self) -> Path:
@@ -278,10 +355,10 @@ class Liasse:
     @functools.cached_property
     def vault(self) -> CredentialVault:
         """Encrypted per-user provider credentials."""
-        from liasse.credentials import CredentialVault, VaultKey
+        from liasse.credentials import CredentialVault, KeyRing
 
         key_file = self.settings.key_file
-        return CredentialVault(self.store, VaultKey.from_environment(self.settings.base_dir / key_file if key_file else None))
+        return CredentialVault(self.store, KeyRing.from_environment(self.settings.base_dir / key_file if key_file else None))
 
     def close(self) -> None:
         """Release connections and the store."""

@@ -225,6 +225,13 @@ from liasse.cli_outbox import outbox  # noqa: E402
 
 cli.add_command(outbox)
 
+# S3 and the audit log: small modules (click only); the store and the keys load when a command runs.
+from liasse.cli_audit import audit  # noqa: E402
+from liasse.cli_secrets import secrets  # noqa: E402
+
+cli.add_command(secrets)
+cli.add_command(audit)
+
 
 def main() -> None:
     """Entry point of the ``liasse`` script."""

@@ -927,6 +927,7 @@ def retry_command(ctx: click.Context, exchange_id: int) -> None:
 @click.option("--bic", help="The RIB's BIC, with --iban.")
 @click.option("--holder", help="The account holder, with --iban.")
 @click.option("--account", help="Associate a contact with no account to this one on the way (DS-30).")
+@click.option("--show-iban", is_flag=True, help="Print the IBAN in full (masked as FR76 **** … 1234 otherwise).")
 @click.pass_context
 def import_command(
     ctx: click.Context,
@@ -936,9 +937,14 @@ def import_command(
     bic: str | None,
     holder: str | None,
     account: str | None,
+    show_iban: bool,
 ) -> None:
     """Import a received document onto its account: attachments and, for a RIB, the IBAN record (DS-26, DS-27)."""
+    from liasse.masking import mask_iban, mask_ibans
     from liasse.records import BankDetails
+
+    # S4: a terminal's scrollback and a CI log keep what is printed; the full IBAN only when asked for.
+    shown: Callable[[str], str] = (lambda text: text) if show_iban else mask_ibans
 
     if iban is None and (bic or holder):
         raise click.UsageError(_t("--bic et --holder accompagnent --iban.", "--bic and --holder go with --iban."))
@@ -967,15 +973,15 @@ def import_command(
         record = result.iban_record
         click.echo(
             _t(
-                f"Fiche IBAN n° {record.id} : {record.iban} BIC {record.bic or '—'}, titulaire {record.holder}",
-                f"IBAN record #{record.id}: {record.iban} BIC {record.bic or '—'}, holder {record.holder}",
+                f"Fiche IBAN n° {record.id} : {record.iban if show_iban else mask_iban(record.iban)} BIC {record.bic or '—'}, titulaire {record.holder}",
+                f"IBAN record #{record.id}: {record.iban if show_iban else mask_iban(record.iban)} BIC {record.bic or '—'}, holder {record.holder}",
             )
         )
     for warning in result.warnings:
         click.echo(
             _t(
-                f"Attention ({warning.severity.value}) : {warning.message('fr')}",
-                f"Warning ({warning.severity.value}): {warning.message('en')}",
+                f"Attention ({warning.severity.value}) : {shown(warning.message('fr'))}",
+                f"Warning ({warning.severity.value}): {shown(warning.message('en'))}",
             )
         )
     if result.stamp_note:

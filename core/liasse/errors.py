@@ -194,6 +194,20 @@ class KeyMalformed(KeyUnavailable):
     en = "The credentials encryption key ({origin}) is invalid: {problem_en}. It must hold 32 bytes in base64 (for instance from 'python -c \"import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())\"')."
 
 
+class KeyFileExposed(KeyUnavailable):
+    """A key file other users of the machine can read or write: refused, never used (S3)."""
+
+    fr = "Le fichier de clé {path} est accessible à d'autres utilisateurs de la machine (droits {mode}) : liasse refuse de s'en servir. Restreignez-le à son propriétaire avec « chmod 600 {path} » (un secret monté en lecture seule : montez-le en 0400), ou passez la clé par LIASSE_SECRET_KEY, puis relancez."
+    en = "The key file {path} can be accessed by other users of this machine (mode {mode}): liasse refuses to use it. Restrict it to its owner with 'chmod 600 {path}' (a read-only mounted secret: mount it 0400), or pass the key in LIASSE_SECRET_KEY, then run again."
+
+
+class RotationBlocked(LiasseError):
+    """Credentials no key of the key ring decrypts: a rotation would lose them, so nothing was changed."""
+
+    fr = "Rotation de clé annulée, rien n'a été modifié : les identifiants de {rows} ne se déchiffrent avec aucune des clés connues ({key_ids}). Réinitialisez-les (« Réinitialiser les identifiants ») ou remettez l'ancienne clé dans {origin}, puis relancez « liasse secrets rotate »."
+    en = "Key rotation cancelled, nothing was changed: the credentials of {rows} decrypt with none of the known keys ({key_ids}). Reset them ('Reset credentials') or put the old key back in {origin}, then run 'liasse secrets rotate' again."
+
+
 # --- contacts, documents and exchanges (DocSecure and every exchange provider) ---
 
 

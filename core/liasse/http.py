@@ -144,7 +144,10 @@ class HttpClient:
                 adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16)
                 session.mount("http://", adapter)
                 session.mount("https://", adapter)
-                self._session = session
+                from liasse.quiet_http import quiet
+
+                # Before any request: http.client's debug print would show the credentials (S4).
+                self._session = quiet(session)
             return self._session
 
     def url(self, path: str) -> str:

@@ -56,12 +56,21 @@ class OwnerKind(enum.Enum):
     MATTER = "matter"
 
 
+
+def _masked_iban(value: str) -> str:
+    """An IBAN as a repr shows it, ``'FR76 **** … 1234'``: reprs end up in logs and tracebacks."""
+    compact = "".join(value.split()).upper()
+    return repr(f"{compact[:4]} **** … {compact[-4:]}" if len(compact) >= 12 else "****")
+
+
 class Right(enum.Enum):
     """Permissions a host grants its users that liasse checks."""
 
     SEE_OTHER_USERS_CONTACTS = "see_other_users_contacts"  # DS-01, DS-19, DS-33
     MANAGE_PROVIDER_SETTINGS = "manage_provider_settings"
     SEND_REGISTERED_MAIL = "send_registered_mail"
+    #: Read every user's entries of liasse's audit log; without it, a user reads their own only.
+    VIEW_AUDIT_LOG = "view_audit_log"
 
 
 class AccountingDocumentKind(enum.Enum):
@@ -233,7 +242,7 @@ class IbanRecord:
 
     id: int
     account_number: str
-    iban: str
+    iban: str = attrs.field(repr=_masked_iban)
     bic: str | None
     holder: str
     bank: str | None
@@ -249,7 +258,7 @@ class NewIbanRecord:
     """An IBAN record liasse asks the host to create (DS-26)."""
 
     account_number: str
-    iban: str
+    iban: str = attrs.field(repr=_masked_iban)
     bic: str | None
     holder: str
     bank: str | None
@@ -264,7 +273,7 @@ class Rib:
     """One set of bank details of an office bank account."""
 
     label: str
-    iban: str
+    iban: str = attrs.field(repr=_masked_iban)
     bic: str
     holder: str
     bank: str

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from liasse_hostapi.records import Account, AccountKind, DirectoryEntry
 
+from liasse.audit import Action, audited
 from liasse.desk.base import DeskBase, to_contact
 from liasse.desk.records import ENDED_STATES, Contact, ContactForm, Prefill
 from liasse.errors import EmailInvalid, FieldMissing
@@ -132,6 +133,7 @@ class ContactsMixin(DeskBase):
 
     # --- writing -----------------------------------------------------------------------
 
+    @audited(Action.CONTACT_CREATE)
     def create_contact(
         self, form: ContactForm, account_number: str | None = None, *, update_account: bool = False
     ) -> Contact:
@@ -152,6 +154,7 @@ class ContactsMixin(DeskBase):
         self.liasse.hooks.contact_created(self.provider, contact.id, account_number)
         return contact
 
+    @audited(Action.CONTACT_UPDATE)
     def update_contact(self, contact_id: int, form: ContactForm, *, update_account: bool = False) -> Contact:
         """Change a contact here and at the provider (DS-07), optionally writing back to the account."""
         current = self.contact(contact_id)
@@ -166,6 +169,7 @@ class ContactsMixin(DeskBase):
             self.host.accounts.update_contact_details(current.account_number, email=draft.email, mobile=draft.mobile)
         return self._ensure_remote(contact_id)
 
+    @audited(Action.CONTACT_DELETE)
     def delete_contact(self, contact_id: int) -> None:
         """Delete a contact at the provider and here (DS-08); its exchanges keep their history."""
         current = self.contact(contact_id)
@@ -174,10 +178,12 @@ class ContactsMixin(DeskBase):
         with self.liasse.store.session() as session:
             session.delete(self._contact_row(session, contact_id))
 
+    @audited(Action.CONTACT_ARCHIVE)
     def archive_contact(self, contact_id: int) -> Contact:
         """Archive a contact, mirrored at the provider (DS-09)."""
         return self._set_archived(contact_id, True)
 
+    @audited(Action.CONTACT_UNARCHIVE)
     def unarchive_contact(self, contact_id: int) -> Contact:
         """Reactivate an archived contact, mirrored at the provider (DS-11)."""
         return self._set_archived(contact_id, False)
@@ -209,10 +215,12 @@ class ContactsMixin(DeskBase):
                     chosen.append(to_contact(row))
         return sorted(chosen, key=lambda c: (c.last_name, c.first_name))
 
+    @audited(Action.CONTACT_ARCHIVE)
     def archive_contacts(self, contact_ids: Iterable[int]) -> list[Contact]:
         """Archive a selection (DS-10 "archiver la sélection")."""
         return [self.archive_contact(contact_id) for contact_id in contact_ids]
 
+    @audited(Action.CONTACT_ASSOCIATE)
     def associate(self, contact_id: int, account_number: str) -> Contact:
         """Link a contact with no account (DS-30) or created on the provider's site (DS-31) to an account."""
         self.host.accounts.account(account_number)

@@ -11,6 +11,7 @@ import shutil
 
 from liasse_hostapi.records import Attachment, NewAttachment, OwnerKind, OwnerRef
 
+from liasse.audit import Action, audited
 from liasse.desk.records import ImportResult
 from liasse.desk.tracking import TrackingMixin
 from liasse.errors import ActionNotPossible
@@ -26,6 +27,7 @@ from liasse.store.models import utcnow
 class ReceivingMixin(TrackingMixin):
     """Bring what contacts sent into the host."""
 
+    @audited(Action.IMPORT)
     def import_document(
         self,
         exchange_id: int,
@@ -105,6 +107,7 @@ class ReceivingMixin(TrackingMixin):
             received=result.received,
         )
 
+    @audited(Action.ATTESTATION)
     def attestation(self, exchange_id: int) -> Attachment:
         """Get the provider's attestation of an exchange and store it on the account (DS-29)."""
         exchange = self.exchange(exchange_id)

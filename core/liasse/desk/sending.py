@@ -34,6 +34,7 @@ from liasse_hostapi.records import (
 )
 from pypdf import PdfWriter
 
+from liasse.audit import Action, audited
 from liasse.desk.base import to_exchange
 from liasse.desk.contacts import ContactsMixin
 from liasse.desk.records import Contact, ContactForm, DocumentSelection, Exchange, OfficeRibChoice, SendChoices
@@ -87,6 +88,7 @@ class SendingMixin(ContactsMixin):
 
     # --- requests (DS-12 … DS-14) --------------------------------------------------
 
+    @audited(Action.DOCUMENT_REQUEST)
     def request_document(
         self,
         contact: int | ContactForm,
@@ -113,6 +115,7 @@ class SendingMixin(ContactsMixin):
             return self.exchange(exchange_id)
         return self._deliver(exchange_id, key)
 
+    @audited(Action.DOCUMENT_REQUEST)
     def request_documents(
         self, requests: Iterable[tuple[int, DocumentType, str]], *, workers: int = 16
     ) -> list[Exchange | LiasseError]:
@@ -224,6 +227,7 @@ class SendingMixin(ContactsMixin):
 
     # --- sends (DS-15 … DS-18) ------------------------------------------------------
 
+    @audited(Action.DOCUMENT_SEND)
     def send_file(
         self,
         contact: int | ContactForm,
@@ -248,6 +252,7 @@ class SendingMixin(ContactsMixin):
             deliver=deliver,
         )
 
+    @audited(Action.DOCUMENT_SEND)
     def send_attachment(
         self,
         contact: int | ContactForm,
@@ -274,6 +279,7 @@ class SendingMixin(ContactsMixin):
             default = banks[0].code
         return OfficeRibChoice(bank_accounts=banks, default_code=default)
 
+    @audited(Action.DOCUMENT_SEND)
     def send_office_rib(
         self,
         contact: int | ContactForm,
@@ -341,6 +347,7 @@ class SendingMixin(ContactsMixin):
             attachments=attachments,
         )
 
+    @audited(Action.DOCUMENT_SEND)
     def send_documents(
         self,
         contact: int | ContactForm,
@@ -391,6 +398,7 @@ class SendingMixin(ContactsMixin):
 
     # --- reminders (DS-24) --------------------------------------------------------------
 
+    @audited(Action.REMIND)
     def remind(self, exchange_id: int, channel: ReminderChannel = ReminderChannel.MAIL) -> Exchange:
         """Remind the contact by mail or mail + SMS (DS-24); the provider allows one per 24 hours."""
         exchange = self.exchange(exchange_id)
@@ -417,6 +425,7 @@ class SendingMixin(ContactsMixin):
 
     # --- retries ----------------------------------------------------------------------
 
+    @audited(Action.RETRY)
     def retry(self, exchange_id: int) -> Exchange:
         """Send again now a request or send that the provider did not take, under its first key.
 

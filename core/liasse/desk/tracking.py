@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from liasse.audit import Action, audited
 from liasse.desk.base import to_exchange
 from liasse.desk.records import (
     AccountTracking,
@@ -50,6 +51,7 @@ _OPEN = frozenset({RequestState.SENT, RequestState.REMINDED, SendState.SENT, Sen
 class TrackingMixin(SendingMixin):
     """Sync statuses and show where exchanges stand."""
 
+    @audited(Action.SYNC)
     def sync(self, max_pages: int = 1000) -> SyncReport:
         """Bring every exchange of the provider account up to date (DS-20, DS-25).
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import attrs
 
+from liasse.masking import mask_iban
 from liasse.messages import Lang, default_lang
 
 
@@ -46,7 +47,8 @@ class BankDetails:
     ``source`` names the extractor that read them; liasse fills it.
     """
 
-    iban: str
+    #: Masked in the repr (``FR76 **** … 1234``): a repr ends up in logs and tracebacks (S4).
+    iban: str = attrs.field(repr=lambda value: repr(mask_iban(value)))
     bic: str | None = None
     holder: str | None = None
     bank: str | None = None

@@ -18,6 +18,7 @@ from liasse.errors import ExchangeChanged
 from liasse.states import MACHINES, ExchangeKind, LabelledState
 from liasse.store.database import Store, default_store_url, open_store
 from liasse.store.models import (
+    AuditRecord,
     Base,
     Exchange,
     ExchangeTransition,
@@ -30,6 +31,7 @@ from liasse.store.models import (
 )
 
 __all__ = [
+    "AuditRecord",
     "Base",
     "Exchange",
     "ExchangeTransition",

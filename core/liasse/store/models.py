@@ -51,6 +51,7 @@ DOCUMENT_TYPES: tuple[str, ...] = ("rib", "other")
 #: ("done"), was refused by the provider ("failed"), or was given up after the provider's horizon ("dead").
 OUTBOX_STATUSES: tuple[str, ...] = ("pending", "in_flight", "done", "failed", "dead")
 WEBHOOK_STATUSES: tuple[str, ...] = ("pending", "processing", "done", "failed", "dead")
+AUDIT_OUTCOMES: tuple[str, ...] = ("incomplete", "ok", "partial", "refused", "failed")
 
 
 def utcnow() -> dt.datetime:
@@ -323,3 +324,33 @@ class SyncCursor(Base):
     provider_account: Mapped[str] = mapped_column(String(255), primary_key=True)
     cursor: Mapped[str | None] = mapped_column(Text)
     synced_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AuditRecord(Base):
+    """One action of a user, for the audit log (see :mod:`liasse.audit`): names and ids, never a secret or an IBAN."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        CheckConstraint(_in("outcome", AUDIT_OUTCOMES), name="outcome"),
+        Index(None, "at"),
+        Index(None, "user_login", "at"),
+        Index(None, "account_number", "at"),
+        Index(None, "provider", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: The host user who acted ("operator" for commands with no user, like a key rotation).
+    user_login: Mapped[str] = mapped_column(String(255))
+    #: A :class:`liasse.audit.Action` value, e.g. "document.request".
+    action: Mapped[str] = mapped_column(String(64))
+    provider: Mapped[str | None] = mapped_column(String(64))
+    #: The host user whose provider account was used (DS-33: another user's, with the right).
+    account_owner: Mapped[str | None] = mapped_column(String(255))
+    account_number: Mapped[str | None] = mapped_column(String(64))
+    matter_code: Mapped[str | None] = mapped_column(String(64))
+    #: What was touched: "contact 12", "exchange 40", "3/3 exchanges".
+    target: Mapped[str | None] = mapped_column(String(255))
+    outcome: Mapped[str] = mapped_column(String(16))
+    #: The error's class name when it failed; never its sentence.
+    error: Mapped[str | None] = mapped_column(String(64))

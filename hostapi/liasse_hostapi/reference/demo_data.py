@@ -53,7 +53,9 @@ USERS = (
         first_name="Jean",
         last_name="FICHORGA",
         email="jean.fichorga@fichorga.fr",
-        rights=frozenset({Right.SEE_OTHER_USERS_CONTACTS, Right.MANAGE_PROVIDER_SETTINGS, Right.SEND_REGISTERED_MAIL}),
+        rights=frozenset(
+            {Right.SEE_OTHER_USERS_CONTACTS, Right.MANAGE_PROVIDER_SETTINGS, Right.SEND_REGISTERED_MAIL, Right.VIEW_AUDIT_LOG}
+        ),
         options={
             "docsecure": ProviderOptions(
                 link_enabled=True, auto_stamp_rib=True, auto_stamp_other=False, see_other_users_contacts=True

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
 from liasse_hostapi.errors import UnknownUser
-from liasse_hostapi.records import Office, OfficeConstants, ProviderOptions, User
+from liasse_hostapi.records import Office, OfficeConstants, ProviderOptions, Right, User
 from liasse_hostapi.reference import schema
 
 
@@ -59,6 +59,16 @@ class SqlOfficeDirectory:
             if row is None:
                 raise UnknownUser(login)
             return _user(conn, row)
+
+    def set_rights(self, login: str, rights: Iterable[Right]) -> None:
+        """Replace one user's rights (the reference host's administration screen; not part of the contract)."""
+        with self._engine.begin() as conn:
+            exists = conn.execute(sa.select(schema.users.c.login).where(schema.users.c.login == login)).first()
+            if exists is None:
+                raise UnknownUser(login)
+            conn.execute(sa.delete(schema.user_rights).where(schema.user_rights.c.login == login))
+            for right in sorted(set(rights), key=lambda r: r.value):
+                conn.execute(sa.insert(schema.user_rights).values(login=login, right=right))
 
     def set_provider_options(self, login: str, provider: str, options: ProviderOptions) -> None:
         """Save one user's options for one provider, replacing those saved before."""
