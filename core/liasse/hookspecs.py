@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     )
 
 #: Version of these specs. A plugin's ``ProviderInfo.spec_version`` must share its major.
-SPEC_VERSION = "1.1"
+SPEC_VERSION = "1.2"
 
 #: Hooks that liasse routes to one chosen provider.
 ROUTED_HOOKS: tuple[str, ...] = (
