@@ -31,4 +31,6 @@ def content_disposition(file_name: str, *, inline: bool = False) -> str:
 def _cleaned(file_name: str) -> str:
     """The last path part of ``file_name`` without control or invisible format characters."""
     last = PureWindowsPath(PurePosixPath(file_name.replace("\x00", "")).name).name
-    return "".join(char for char in last if unicodedata.category(char) not in ("Cc", "Cf")).strip()
+    kept = "".join(char for char in last if unicodedata.category(char) not in ("Cc", "Cf")).strip()
+    # "." and ".." are directory steps, not names: a client saving under them would leave its folder.
+    return "" if not kept.strip(".") else kept

@@ -53,7 +53,8 @@ if TYPE_CHECKING:
 
 CHUNK = 1024 * 1024
 USER_AGENT = f"liasse/{__version__}"
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+#: What a provider's file name keeps: letters of any alphabet (a French "relevé" stays one), digits, ". _-" and spaces.
+_SAFE_NAME = re.compile(r"[^\w. -]+")
 #: Query parameters whose values never reach a log line (some providers, AR24 among them,
 #: put their token in the query string, and urllib3 logs request lines at DEBUG).
 _SECRET_QUERY = re.compile(
@@ -368,5 +369,6 @@ def _file_name(disposition: str) -> str:
         return ""
     message = Message()
     message["Content-Disposition"] = disposition
-    name = message.get_filename() or ""
-    return _SAFE_NAME.sub("_", Path(name).name)[:200]
+    name = _SAFE_NAME.sub("_", Path(message.get_filename() or "").name)[:200]
+    # "." and ".." are directory steps, not names: the caller falls back to the generated one.
+    return "" if not name.strip(". ") else name
