@@ -12,6 +12,7 @@ from liasse.intake import checks
 from liasse.intake.checks import CHECKS, check_bank_details, compare_holder
 from liasse.intake.pipeline import checked_bank_details
 from liasse.manager import LiassePluginManager
+from liasse.masking import mask_iban
 from liasse.records import BankDetails, BankWarning, Severity
 from liasse_hostapi.records import Account, AccountKind, IbanRecord
 from ribs import BANKS
@@ -212,8 +213,9 @@ def test_by02_iban_different_from_the_current_one_must_be_confirmed_before_payme
     previous = (record(BNP_OTHER, dt.date(2021, 1, 5), 1), record(BNP, dt.date(2024, 3, 12), 2))
     warning = findings(rib(iban=BOURSO, bank="BOURSOBANK"), previous=previous)["iban_changed"]
     assert warning.severity is Severity.DANGER
-    received = IBAN(BOURSO).formatted
-    current = IBAN(BNP).formatted
+    # Named by their last four characters: the warning is stored and shown, never a whole IBAN (S4).
+    received = mask_iban(BOURSO)
+    current = mask_iban(BNP)
     assert warning.text_fr == (
         f"L'IBAN reçu ({received}) diffère de l'IBAN actuel du compte 2950 ({current}, fiche du 12/03/2024) : "
         "vérifiez-le auprès du client par un autre canal (téléphone connu) avant tout paiement."

@@ -90,3 +90,13 @@ def test_fw06_sandbox_serves_until_ctrl_c() -> None:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=20)
     assert process.returncode == 0
+
+
+@pytest.mark.parametrize("args", [["connect", "docsecure", "--login", "a@b.fr", "--password", "x"], ["doctor", "docsecure"]])
+def test_fw06_unknown_user_is_one_sentence_not_a_traceback(args: list[str]) -> None:
+    command, *rest = args
+    result = CliRunner().invoke(cli, [command, "--user", "NOBODY", *rest])
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "liasse: Utilisateur « NOBODY » introuvable dans le logiciel de l'étude. Vérifiez le numéro ou l'identifiant saisi."
+    )

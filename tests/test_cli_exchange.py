@@ -525,7 +525,9 @@ def test_ds26_cli_import_of_a_scripted_pdf_names_the_file_as_received(office: Of
 def test_cli_unknown_account_is_one_line(office: Office) -> None:
     result = liasse(office, "alerts", "0000")
     assert result.exit_code == 1
-    assert result.output.strip() == "liasse: Compte « 0000 » introuvable dans le logiciel de l'étude."
+    assert result.output.strip() == (
+        "liasse: Compte « 0000 » introuvable dans le logiciel de l'étude. Vérifiez le numéro ou l'identifiant saisi."
+    )
 
 
 def test_cli_unknown_exchange_is_one_line(office: Office) -> None:

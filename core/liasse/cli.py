@@ -39,10 +39,17 @@ class _Group(click.Group):
         return sorted({*super().list_commands(ctx), *_provider_names()})
 
     def invoke(self, ctx: click.Context) -> Any:
+        from liasse_hostapi.errors import HostLookupError
+
         try:
             return super().invoke(ctx)
         except LiasseError as exc:
             _fail(str(exc))
+        except HostLookupError as exc:
+            # A login or number the host does not know (liasse connect --user X): a sentence, not a traceback.
+            from liasse.errors import HostRecordMissing
+
+            _fail(str(HostRecordMissing.of(exc)))
 
 
 def _provider_names() -> set[str]:

@@ -30,7 +30,7 @@ import click
 from liasse_hostapi.errors import HostLookupError
 from liasse_hostapi.records import AccountingDocumentKind
 
-from liasse.errors import AccessDenied, CredentialsMissing, LiasseError
+from liasse.errors import AccessDenied, CredentialsMissing, HostRecordMissing, LiasseError
 from liasse.messages import default_lang
 
 if TYPE_CHECKING:
@@ -63,16 +63,6 @@ _PARTICIPATION_WORDS: dict[str, tuple[str, str]] = {
     "cancelled": ("annulée", "cancelled"),
     "credit_note": ("avoir", "credit note"),
 }
-_HOST_WORDS: dict[str, tuple[str, str]] = {
-    "account": ("Compte", "Account"),
-    "user": ("Utilisateur", "User"),
-    "attachment": ("Pièce jointe", "Attachment"),
-    "event": ("Événement", "Event"),
-    "participation": ("Facture de participation", "Participation invoice"),
-    "IBAN record": ("Fiche IBAN", "IBAN record"),
-}
-
-
 def _t(fr: str, en: str) -> str:
     """The French words, or the English ones with ``LIASSE_LANG=en``."""
     return en if default_lang() == "en" else fr
@@ -115,13 +105,7 @@ class _ExchangeGroup(click.Group):
         except LiasseError as exc:
             _fail(str(exc))
         except HostLookupError as exc:
-            fr, en = _HOST_WORDS.get(exc.what, (exc.what, exc.what))
-            _fail(
-                _t(
-                    f"{fr} « {exc.key} » introuvable dans le logiciel de l'étude.",
-                    f"{en} '{exc.key}' not found in the office's software.",
-                )
-            )
+            _fail(str(HostRecordMissing.of(exc)))
 
 
 def _command(name: str) -> Callable[[Callable[..., Any]], _DeskCommand]:

@@ -253,6 +253,41 @@ class NotFound(LiasseError):
     en = "{what_en} #{key} not found. Refresh the list: it may have been deleted."
 
 
+class HostRecordMissing(LiasseError):
+    """A record the user named does not exist in the host (an account, a user, an event …).
+
+    Built from the host's own :class:`~liasse_hostapi.errors.HostLookupError`
+    with :meth:`of`, so every command says which record to fix in one sentence.
+    """
+
+    fr = "{what_fr} « {key} » introuvable dans le logiciel de l'étude. Vérifiez {check_fr}."
+    en = "{what_en} '{key}' not found in the office's software. Check {check_en}."
+
+    #: The host's ``HostLookupError.what`` → (French, English) words, and what to check.
+    WORDS: ClassVar[dict[str, tuple[str, str]]] = {
+        "account": ("Compte", "Account"),
+        "user": ("Utilisateur", "User"),
+        "attachment": ("Pièce jointe", "Attachment"),
+        "event": ("Événement", "Event"),
+        "participation": ("Facture de participation", "Participation invoice"),
+        "IBAN record": ("Fiche IBAN", "IBAN record"),
+        "matter": ("Dossier", "Matter"),
+    }
+
+    @classmethod
+    def of(cls, error: LookupError) -> HostRecordMissing:
+        """The sentence for a host's lookup error (anything with ``what`` and ``key``)."""
+        what = str(getattr(error, "what", "record"))
+        fr, en = cls.WORDS.get(what, (what.capitalize(), what.capitalize()))
+        return cls(
+            what_fr=fr,
+            what_en=en,
+            key=getattr(error, "key", "?"),
+            check_fr="le numéro ou l'identifiant saisi",
+            check_en="the number or login you typed",
+        )
+
+
 class RightMissing(LiasseError):
     """The user lacks a right the host grants (DS-19, DS-33)."""
 

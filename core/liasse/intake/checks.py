@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
+from liasse.masking import mask_iban
 from liasse.markers import hookimpl
 from liasse.records import BankDetails, BankWarning, Severity
 
@@ -134,9 +135,9 @@ def check_bank_details(details: BankDetails, account: Account, previous: Iterabl
         return [
             _warning(
                 "iban_invalid",
-                f"L'IBAN « {details.iban} » est invalide ({exc}) : vérifiez-le sur le RIB reçu ; "
+                f"L'IBAN « {mask_iban(details.iban)} » est invalide ({exc}) : vérifiez-le sur le RIB reçu ; "
                 "aucun paiement ne doit partir vers lui.",
-                f"The IBAN '{details.iban}' is invalid ({exc}): check it on the received RIB; "
+                f"The IBAN '{mask_iban(details.iban)}' is invalid ({exc}): check it on the received RIB; "
                 "no payment may go to it.",
             )
         ]
@@ -168,10 +169,10 @@ def check_bic_country(details: BankDetails, iban: IBAN, bic: BIC | None, account
     return [
         _warning(
             "bic_country",
-            f"Le BIC {bic} est celui d'une banque de {bic.country_code}, alors que l'IBAN {iban.formatted} est "
+            f"Le BIC {bic} est celui d'une banque de {bic.country_code}, alors que l'IBAN {mask_iban(iban.compact)} est "
             f"de {iban.country_code} : ces coordonnées ne vont pas ensemble. Faites confirmer le RIB par le "
             "client (téléphone connu) avant tout paiement.",
-            f"The BIC {bic} belongs to a bank in {bic.country_code}, while the IBAN {iban.formatted} is from "
+            f"The BIC {bic} belongs to a bank in {bic.country_code}, while the IBAN {mask_iban(iban.compact)} is from "
             f"{iban.country_code}: these details do not belong together. Have the client confirm the RIB "
             "(known phone number) before any payment.",
         )
@@ -199,9 +200,9 @@ def check_bic_bank(details: BankDetails, iban: IBAN, bic: BIC | None, account: A
     return [
         _warning(
             "bic_bank",
-            f"Le BIC {bic} ({bic_bank}) n'est pas celui de la banque de l'IBAN {iban.formatted} ({iban_bank}) : "
+            f"Le BIC {bic} ({bic_bank}) n'est pas celui de la banque de l'IBAN {mask_iban(iban.compact)} ({iban_bank}) : "
             "vérifiez le BIC sur le RIB et, s'il y est bien, faites confirmer le RIB par le client.",
-            f"The BIC {bic} ({bic_bank}) is not the one of the IBAN {iban.formatted}'s bank ({iban_bank}): "
+            f"The BIC {bic} ({bic_bank}) is not the one of the IBAN {mask_iban(iban.compact)}'s bank ({iban_bank}): "
             "check the BIC on the RIB and, if it is printed there, have the client confirm the RIB.",
         )
     ]
@@ -224,9 +225,9 @@ def check_bank_name(details: BankDetails, iban: IBAN, bic: BIC | None, account: 
         _warning(
             "bank_name",
             f"La domiciliation du RIB (« {details.bank} ») ne correspond pas à la banque de l'IBAN "
-            f"{iban.formatted} ({names[0]}) : un RIB modifié garde souvent l'en-tête de la vraie banque. "
+            f"{mask_iban(iban.compact)} ({names[0]}) : un RIB modifié garde souvent l'en-tête de la vraie banque. "
             "Faites confirmer l'IBAN par le client (téléphone connu) avant tout paiement.",
-            f"The RIB's domiciliation ('{details.bank}') does not match the bank of the IBAN {iban.formatted} "
+            f"The RIB's domiciliation ('{details.bank}') does not match the bank of the IBAN {mask_iban(iban.compact)} "
             f"({names[0]}): an altered RIB often keeps the real bank's header. Have the client confirm the "
             "IBAN (known phone number) before any payment.",
         )
@@ -376,11 +377,11 @@ def check_iban_history(details: BankDetails, iban: IBAN, bic: BIC | None, accoun
     return [
         _warning(
             "iban_changed",
-            f"L'IBAN reçu ({iban.formatted}) diffère de l'IBAN actuel du compte {account.number} "
-            f"({_formatted(current.iban)}{_dated(current, 'fr', bare=True)}) : vérifiez-le auprès du client par "
+            f"L'IBAN reçu ({mask_iban(iban.compact)}) diffère de l'IBAN actuel du compte {account.number} "
+            f"({mask_iban(current.iban)}{_dated(current, 'fr', bare=True)}) : vérifiez-le auprès du client par "
             f"un autre canal (téléphone connu) avant tout paiement.{again_fr}",
-            f"The received IBAN ({iban.formatted}) differs from the current IBAN of account {account.number} "
-            f"({_formatted(current.iban)}{_dated(current, 'en', bare=True)}): check it with the client through "
+            f"The received IBAN ({mask_iban(iban.compact)}) differs from the current IBAN of account {account.number} "
+            f"({mask_iban(current.iban)}{_dated(current, 'en', bare=True)}): check it with the client through "
             f"another channel (known phone number) before any payment.{again_en}",
         )
     ]
@@ -487,11 +488,6 @@ def _first(names: list[str]) -> str | None:
 
 def _compact(iban: str) -> str:
     return re.sub(r"\s+", "", iban).upper()
-
-
-def _formatted(iban: str) -> str:
-    compact = _compact(iban)
-    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
 
 def _dated(record: IbanRecord | None, lang: str, *, bare: bool = False) -> str:

@@ -45,6 +45,7 @@ from schwifty import BIC, IBAN, registry
 from schwifty.exceptions import SchwiftyException
 
 from liasse.errors import BankDetailsConflict
+from liasse.masking import mask_iban
 from liasse.records import BankDetails
 
 if TYPE_CHECKING:
@@ -163,8 +164,8 @@ def read_rib_text(text: str, *, method: str = "text") -> RibFields | None:
         raise BankDetailsConflict(
             where_fr="les exemplaires imprimés sur la page donnent des IBAN différents",
             where_en="the copies printed on the page give different IBANs",
-            first=_formatted(distinct[0]),
-            second=_formatted(distinct[1]),
+            first=mask_iban(distinct[0]),
+            second=mask_iban(distinct[1]),
         )
     iban = found[0][0]
     bank_code = branch_code = account_number = rib_key = None
@@ -175,8 +176,9 @@ def read_rib_text(text: str, *, method: str = "text") -> RibFields | None:
             raise BankDetailsConflict(
                 where_fr="l'IBAN ne correspond pas au RIB imprimé (code banque, guichet, compte, clé)",
                 where_en="the IBAN does not match the printed RIB (bank code, branch, account, key)",
-                first=f"IBAN {_formatted(iban.compact)}",
-                second=f"RIB {' '.join(rib)}",
+                first=f"IBAN {mask_iban(iban.compact)}",
+                # The account number is as sensitive as the IBAN it is part of: its last four digits only.
+                second=f"RIB {rib[0]} {rib[1]} ****{rib[2][-4:]} {rib[3]}",
             )
     lines = [line.strip() for line in text.splitlines()]
     under = _labels_under_values(lines, iban.compact)
@@ -307,10 +309,6 @@ def _valid_iban(raw: str) -> IBAN | None:
         except SchwiftyException:
             continue
     return None
-
-
-def _formatted(compact: str) -> str:
-    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
 
 # --- French RIB fields -------------------------------------------------------
