@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -49,3 +50,17 @@ def test_fw06_doctor_reports_a_user_without_credentials(liasse_office: Callable[
     result = CliRunner().invoke(cli, ["--config", str(liasse.settings.path), "doctor", "--user", "CLER"])
     assert result.exit_code == 1
     assert "ÉCHEC" in result.output and "CLER" in result.output
+
+
+def test_fw02_threads_touching_the_store_first_share_one(liasse_office: Callable[..., Liasse]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    office = liasse_office()
+    barrier = threading.Barrier(8)
+
+    def first_touch(_: int) -> int:
+        barrier.wait()
+        return id(office.store)
+
+    with ThreadPoolExecutor(8) as pool:
+        assert len(set(pool.map(first_touch, range(8)))) == 1

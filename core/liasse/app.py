@@ -66,6 +66,8 @@ class Liasse:
         #: One retry quota per provider, shared by its clients: an outage stops every user's retries (R2).
         self._budgets: dict[str, RetryBudget] = {}
         self._lock = threading.Lock()
+        self._store: Store | None = None
+        self._store_lock = threading.Lock()
 
     @functools.cached_property
     def hooks(self) -> Hooks:
@@ -336,14 +338,19 @@ class Liasse:
 
     # --- store ---------------------------------------------------------------------
 
-    @functools.cached_property
+    @property
     def store(self) -> Store:
-        """liasse's own database, migrated to the current schema."""
-        from liasse.store.database import DATABASE_URL_VARIABLE, default_store_url, open_store
+        """liasse's own database, migrated to the current schema (opened once, on first use)."""
+        # Not a cached_property: since Python 3.12 it takes no lock, and two request threads
+        # of a host's web server touching it first would open (and migrate) two stores.
+        with self._store_lock:
+            if self._store is None:
+                from liasse.store.database import DATABASE_URL_VARIABLE, default_store_url, open_store
 
-        # LIASSE_DATABASE_URL wins over liasse.toml, as documented: several host servers share one PostgreSQL.
-        url = os.environ.get(DATABASE_URL_VARIABLE, "").strip()
-        return open_store(url or self.settings.store_url or default_store_url())
+                # LIASSE_DATABASE_URL wins over liasse.toml, as documented: several host servers share one PostgreSQL.
+                url = os.environ.get(DATABASE_URL_VARIABLE, "").strip()
+                self._store = open_store(url or self.settings.store_url or default_store_url())
+            return self._store
 
     @functools.cached_property
     def outbox(self) -> OutboxRelay:
@@ -364,8 +371,8 @@ class Liasse:
         """Release connections and the store."""
         for client in self._http.values():
             client.close()
-        if "store" in self.__dict__:
-            self.store.close()
+        if self._store is not None:
+            self._store.close()
         close = getattr(self._host, "close", None)
         if callable(close):
             close()
