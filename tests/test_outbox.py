@@ -219,3 +219,25 @@ def _wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.05)
+
+
+def test_ds33_a_request_queued_on_a_colleagues_account_is_sent_through_that_account(
+    office: Liasse, sandbox: str
+) -> None:
+    from liasse.secrets import Secret
+
+    clerk = ("clerc@fichorga.example", "demo-clerc")
+    requests.post(
+        f"{sandbox}/_sandbox/accounts", json={"email": clerk[0], "password": clerk[1], "company": "FICHORGA"}, timeout=10
+    ).raise_for_status()
+    office.connect("docsecure", "CLER", clerk[0], Secret(clerk[1]))
+    # FICH has the right to act on CLER's DocSecure account (DS-33); the provider is down meanwhile.
+    on_clerks = office.desk("docsecure", "FICH", account_owner="CLER")
+    contact = on_clerks.create_contact(PERSON, "2950")
+    queued = on_clerks.request_document(contact.id, DocumentType.RIB, "RIB pour la vente", deliver=False)
+    report = office.outbox.run_once()
+    assert (report.claimed, report.count("done")) == (1, 1)
+    mine = requests.get(f"{sandbox}/api/v1/exchanges", auth=AUTH, timeout=10).json()["exchanges"]
+    clerks = requests.get(f"{sandbox}/api/v1/exchanges", auth=clerk, timeout=10).json()["exchanges"]
+    assert [e["id"] for e in clerks] == [on_clerks.exchange(queued.id).remote_id] and mine == []
+    assert office.outbox.target_of(entry_of(office, queued.id).id).account_owner == "CLER"

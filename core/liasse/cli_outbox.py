@@ -91,7 +91,7 @@ def retry(ctx: click.Context, row_id: int) -> None:
     liasse = _open(ctx)
     try:
         target = liasse.outbox.target_of(row_id)
-        exchange = liasse.desk(target.provider, target.user_login).retry(target.exchange_id)
+        exchange = liasse.desk(target.provider, target.user_login, account_owner=target.account_owner).retry(target.exchange_id)
         fr = default_lang() == "fr"
         state = exchange.state.label("fr" if fr else "en")
         click.echo(f"« {exchange.label} » : {state}." if fr else f"'{exchange.label}': {state}.")

@@ -133,11 +133,13 @@ class OutboxRow:
 
 @attrs.frozen
 class RetryTarget:
-    """Whose desk sends an outbox row again: the exchange, its provider and the user who created it."""
+    """Whose desk sends an outbox row again: the exchange, its provider, the user who created it
+    and the user whose provider account it goes through (DS-33)."""
 
     exchange_id: int
     provider: str
     user_login: str
+    account_owner: str
 
 
 @attrs.frozen
@@ -150,6 +152,8 @@ class _Claimed:
     operation: str
     key: str
     user_login: str
+    #: Whose provider account the exchange goes through: a colleague's when the creator acted on it (DS-33).
+    account_owner: str
     #: Attempts before this one: more than none, the provider may already have it.
     earlier_attempts: int
 
@@ -178,20 +182,21 @@ class OutboxRelay:
         created the exchange.
         """
         outcomes: list[RelayOutcome] = []
-        desks: dict[tuple[str, str], ExchangeDesk | LiasseError] = {}
+        desks: dict[tuple[str, str, str], ExchangeDesk | LiasseError] = {}
         while limit is None or len(outcomes) < limit:
             size = self.batch if limit is None else min(self.batch, limit - len(outcomes))
             claimed = self._claim(now=now, size=size)
             if not claimed:
                 break
             for row in claimed:
-                desk = desks.get((row.provider, row.user_login))
+                whose = (row.provider, row.user_login, row.account_owner)
+                desk = desks.get(whose)
                 if desk is None:
                     try:
-                        desk = self.liasse.desk(row.provider, row.user_login)
+                        desk = self.liasse.desk(row.provider, row.user_login, account_owner=row.account_owner)
                     except LiasseError as exc:
                         desk = exc
-                    desks[(row.provider, row.user_login)] = desk
+                    desks[whose] = desk
                 outcomes.append(self._process(desk, row, now=now))
         return RelayReport(tuple(outcomes))
 
@@ -267,7 +272,12 @@ class OutboxRelay:
             exchange = session.get(ExchangeRow, entry.exchange_id) if entry and entry.exchange_id else None
             if entry is None or exchange is None or entry.operation not in REPLAYABLE:
                 raise NotFound(what_fr="Envoi en attente", what_en="Outbox row", key=entry_id)
-            return RetryTarget(exchange_id=exchange.id, provider=entry.provider, user_login=exchange.created_by)
+            return RetryTarget(
+                exchange_id=exchange.id,
+                provider=entry.provider,
+                user_login=exchange.created_by,
+                account_owner=exchange.account_owner or exchange.created_by,
+            )
 
     # --- machinery ------------------------------------------------------------------
 
@@ -340,7 +350,7 @@ class OutboxRelay:
     @staticmethod
     def _read_claimed(session: sa.orm.Session, condition: Any) -> list[_Claimed]:
         rows = session.execute(
-            sa.select(OutboxEntry, ExchangeRow.created_by)
+            sa.select(OutboxEntry, ExchangeRow.created_by, ExchangeRow.account_owner)
             .join(ExchangeRow, ExchangeRow.id == OutboxEntry.exchange_id)
             .where(condition, OutboxEntry.status == "in_flight")
             .order_by(OutboxEntry.id)
@@ -354,9 +364,11 @@ class OutboxRelay:
                 operation=entry.operation,
                 key=entry.idempotency_key,
                 user_login=created_by,
+                # Rows written before the column existed went through their creator's own account.
+                account_owner=account_owner or created_by,
                 earlier_attempts=entry.attempts - 1,
             )
-            for entry, created_by in rows
+            for entry, created_by, account_owner in rows
         ]
 
     def _process(

@@ -186,6 +186,7 @@ class SendingMixin(ContactsMixin):
                     account_number=contact.account_number,
                     state=RequestState.PENDING.value,
                     created_by=self.user_login,
+                    account_owner=self.account_owner,
                 )
                 for _, contact, document_type, label in accepted
             ]
@@ -489,6 +490,7 @@ class SendingMixin(ContactsMixin):
             account_number=account_number,
             state=machine_for(kind).initial.value,
             created_by=self.user_login,
+            account_owner=self.account_owner,
         )
         session.add(row)
         session.flush()

@@ -178,6 +178,9 @@ class Exchange(Base):
     #: A sentence for the user about the last failure; never a secret.
     last_error: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(255))
+    #: The host user whose provider account the exchange went through (DS-33): the creator's own
+    #: unless the creator acted on a colleague's; the outbox relay re-sends with that account.
+    account_owner: Mapped[str | None] = mapped_column(String(255))
     #: The file received (request) or the send's name with its total size (send).
     file_name: Mapped[str | None] = mapped_column(String(255))
     file_size: Mapped[int | None] = mapped_column(BigInteger)
