@@ -49,7 +49,7 @@ from liasse.errors import ActionNotPossible, LiasseError, NotFound, ProviderUnav
 from liasse.records import RemoteExchange
 from liasse.retries import DEFAULT_HORIZON, outbox_delay
 from liasse.states import ExchangeKind, RequestState, SendState
-from liasse.store import record_transition
+from liasse.store import leases, record_transition
 from liasse.store.models import Exchange as ExchangeRow
 from liasse.store.models import OutboxEntry, utcnow
 
@@ -285,32 +285,18 @@ class OutboxRelay:
         """Take the lease of up to ``size`` due rows, in one statement, and read what they need."""
         moment = now or utcnow()
         token = f"{self.owner}:{secrets.token_hex(4)}"
-        due = sa.or_(
-            sa.and_(OutboxEntry.status == "pending", OutboxEntry.next_attempt_at <= moment),
-            sa.and_(OutboxEntry.status == "in_flight", OutboxEntry.lease_until < moment),
-        )
+        due = leases.due_or_abandoned(OutboxEntry, ("pending",), "in_flight", moment)
+        replayable = sa.and_(due, OutboxEntry.operation.in_(REPLAYABLE), OutboxEntry.exchange_id.is_not(None))
         with self.liasse.store.session() as session:
-            picked = (
-                sa.select(OutboxEntry.id)
-                .where(due, OutboxEntry.operation.in_(REPLAYABLE), OutboxEntry.exchange_id.is_not(None))
-                .order_by(OutboxEntry.next_attempt_at, OutboxEntry.id)
-                .limit(size)
-            )
-            if session.get_bind().dialect.name == "postgresql":
-                # Rows another server is claiming are skipped, not waited for.
-                picked = picked.with_for_update(skip_locked=True)
-            session.execute(
-                sa.update(OutboxEntry)
-                # The condition again: on SQLite the subquery and the update are one statement anyway;
-                # on PostgreSQL a row re-read after a lock must still be due.
-                .where(OutboxEntry.id.in_(picked.scalar_subquery()), due)
-                .values(
-                    status="in_flight",
-                    lease_until=moment + self.lease,
-                    claimed_by=token,
-                    attempts=OutboxEntry.attempts + 1,
-                )
-                .execution_options(synchronize_session=False)
+            leases.claim(
+                session,
+                OutboxEntry,
+                claimable=replayable,
+                working="in_flight",
+                token=token,
+                until=moment + self.lease,
+                limit=size,
+                order_by=(OutboxEntry.next_attempt_at, OutboxEntry.id),
             )
             return self._read_claimed(session, OutboxEntry.claimed_by == token)
 

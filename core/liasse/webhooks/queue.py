@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from liasse.records import WebhookNotice
+from liasse.store import leases
 from liasse.store.database import Store
 from liasse.store.models import WebhookEvent, utcnow
 
@@ -107,37 +108,20 @@ def record(store: Store, provider: str, notice: WebhookNotice, body_sha256: str)
         return Recorded(notice.event_id, None)
 
 
-def _claimable(now: dt.datetime) -> sa.ColumnElement[bool]:
-    return sa.or_(
-        sa.and_(WebhookEvent.status.in_(_CLAIMABLE_STATES), WebhookEvent.next_attempt_at <= now),
-        sa.and_(WebhookEvent.status == "processing", WebhookEvent.lease_until < now),
-    )
-
-
 def claim(store: Store, limit: int = 50, *, lease: dt.timedelta = LEASE, now: dt.datetime | None = None) -> list[ClaimedEvent]:
     """Take up to ``limit`` events due now that no live claim holds, oldest first."""
     moment = now or utcnow()
     token = str(uuid.uuid4())
-    candidates = (
-        sa.select(WebhookEvent.id)
-        .where(_claimable(moment))
-        .order_by(WebhookEvent.id)
-        .limit(limit)
-        # PostgreSQL: rows another worker is claiming are skipped, not waited for. SQLite renders nothing.
-        .with_for_update(skip_locked=True)
-    )
     with store.session() as session:
-        session.execute(
-            sa.update(WebhookEvent)
-            # The outer condition again: a row claimed meanwhile under READ COMMITTED no longer matches.
-            .where(WebhookEvent.id.in_(candidates.scalar_subquery()), _claimable(moment))
-            .values(
-                status="processing",
-                claimed_by=token,
-                lease_until=moment + lease,
-                attempts=WebhookEvent.attempts + 1,
-            )
-            .execution_options(synchronize_session=False)
+        leases.claim(
+            session,
+            WebhookEvent,
+            claimable=leases.due_or_abandoned(WebhookEvent, _CLAIMABLE_STATES, "processing", moment),
+            working="processing",
+            token=token,
+            until=moment + lease,
+            limit=limit,
+            order_by=(WebhookEvent.id,),
         )
         rows = session.scalars(
             sa.select(WebhookEvent).where(WebhookEvent.claimed_by == token).order_by(WebhookEvent.id)
