@@ -509,3 +509,23 @@ def test_hook_liasse_prove_receipt(tmp_path: Path) -> None:
     proof = hooks.prove_receipt(incoming(tmp_path), "https://tsa.example", tmp_path / "rib.pdf.tsr")
     assert proof is not None and proof.read_text() == f"{'0' * 64} @ https://tsa.example"
     assert hooks.prove_receipt(incoming(tmp_path), None, tmp_path / "none.tsr") is None
+
+
+def test_fw01_a_wrapper_registered_after_a_call_wraps_the_next_one(two_providers: Any) -> None:
+    hooks, alpha, beta = two_providers
+    assert hooks.check_access(ctx_for("beta")).account == "beta-account"
+
+    class Watcher:
+        """A non-provider plugin wrapping a provider step (allowed with wrapper=True)."""
+
+        seen: list[str] = []
+
+        @hookimpl(wrapper=True)
+        def liasse_check_access(self, ctx: ProviderContext[Any]) -> Any:
+            report = yield
+            self.seen.append(report.account)
+            return report
+
+    hooks._pm.register_checked(Watcher(), "watcher")
+    assert hooks.check_access(ctx_for("beta")).account == "beta-account"
+    assert Watcher.seen == ["beta-account"] and alpha.calls == []

@@ -81,6 +81,7 @@ class Hooks:
         self._pm = pm
         self._providers = dict(providers)
         self._callers: dict[tuple[str, str], Any] = {}
+        self._generation = pm.generation
 
     # --- provider steps ----------------------------------------------------------
 
@@ -186,7 +187,7 @@ class Hooks:
             return None
         if not isinstance(result, RemoteExchange):
             raise TypeError(f"{ctx.provider}: liasse_find_sent returned {type(result).__name__}, expected RemoteExchange")
-        return attrs.evolve(result, provider=ctx.provider)
+        return _tagged(result, ctx.provider)
 
     def can_find_sent(self, provider: str) -> bool:
         """Whether ``provider`` can reconcile an uncertain send by its own reference (``liasse_find_sent``)."""
@@ -276,14 +277,27 @@ class Hooks:
             )
         if not isinstance(result, kind):
             raise TypeError(f"{ctx.provider}: {hook} returned {type(result).__name__}, expected {kind.__name__}")
-        return attrs.evolve(result, provider=ctx.provider)  # type: ignore[misc]
+        return _tagged(result, ctx.provider)
 
     def _caller(self, hook: str, provider: str) -> Any:
         """``hook`` with every provider but ``provider`` left out, built once."""
+        if self._generation != self._pm.generation:
+            # A plugin came or went (a wrapper, a host's events): every prepared call is stale.
+            self._callers.clear()
+            self._generation = self._pm.generation
         caller = self._callers.get((hook, provider))
         if caller is None:
             others = [self._pm.get_plugin(name) for name in self._providers if name != provider]
             caller = self._pm.subset_hook_caller(hook, remove_plugins=others)
+            impls = caller.get_hookimpls()
+            if len(impls) == 1 and not (impls[0].wrapper or impls[0].hookwrapper):
+                # The provider's implementation alone, as pluggy would call it (only the arguments it
+                # names), without pluggy filtering the other providers out again at every call (P5).
+                function, argnames = impls[0].function, impls[0].argnames
+
+                def caller(**kwargs: Any) -> Any:
+                    return function(*[kwargs[name] for name in argnames])
+
             self._callers[(hook, provider)] = caller
         return caller
 
@@ -307,3 +321,23 @@ class Hooks:
                 call(**kwargs)
             except Exception:  # noqa: BLE001 - one host listener must not undo liasse's work
                 log.exception("host event hook %s of %s failed", hook, name)
+
+
+#: Per result class, the attributes passed back to its ``__init__`` (all but ``provider``), and whether by position.
+_UNTAGGED_FIELDS: dict[type, tuple[tuple[tuple[str, str], ...], bool]] = {}
+
+
+def _tagged(result: ResultT, provider: str) -> ResultT:
+    """A copy of the frozen ``result`` naming ``provider``: ``attrs.evolve`` without its per-call field walk (P5)."""
+    cls = type(result)
+    known = _UNTAGGED_FIELDS.get(cls)
+    if known is None:
+        fields = attrs.fields(cls)
+        kept = tuple((f.name, f.alias) for f in fields if f.init and f.name != "provider")
+        # By position when nothing is keyword-only and "provider" comes after every other init field.
+        by_position = not any(f.kw_only for f in fields) and [f.name for f in fields if f.init][-1] == "provider"
+        known = _UNTAGGED_FIELDS[cls] = (kept, by_position)
+    kept, by_position = known
+    if by_position:
+        return cls(*[getattr(result, name) for name, _ in kept], provider=provider)
+    return cls(**{alias: getattr(result, name) for name, alias in kept}, provider=provider)

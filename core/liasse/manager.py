@@ -27,6 +27,18 @@ class LiassePluginManager(pluggy.PluginManager):
         super().__init__(PROJECT)
         self.add_hookspecs(hookspecs)
         self.add_hookspecs(HostEventSpecs)
+        #: Bumped at every registration change: the facade's prepared calls are rebuilt after one.
+        self.generation = 0
+
+    def register(self, plugin: object, name: str | None = None) -> str | None:
+        """pluggy's ``register``, counted in :attr:`generation`."""
+        self.generation += 1
+        return super().register(plugin, name)
+
+    def unregister(self, plugin: object | None = None, name: str | None = None) -> object | None:
+        """pluggy's ``unregister``, counted in :attr:`generation`."""
+        self.generation += 1
+        return super().unregister(plugin, name)
 
     def spec_names(self) -> list[str]:
         """Every hook name that has a spec, sorted."""
