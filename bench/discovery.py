@@ -69,11 +69,11 @@ def main() -> None:
         ("liasse plugins cold start", med["plugins"], "python -c 'import requests'", med["requests"], 1.3),
         ("plugin discovery (load_plugins)", med["liasse"], "entry_points(group=) + load", med["raw"], 1.2),
     ]
-    print(f"{'case':<34}{'measured':>12}  {'baseline':<30}{'baseline s':>12}{'ratio':>8}{'target':>8}")
     for name, value, base_name, base, target in rows:
         ratio = value / base
-        verdict = "ok" if ratio <= target else "OVER"
-        print(f"{name:<34}{value * 1000:>10.1f}ms  {base_name:<30}{base * 1000:>10.1f}ms{ratio:>8.2f}{'≤' + str(target):>8} {verdict}")
+        verdict = "OK" if ratio <= target else "BELOW"
+        print(f"{name}: {value * 1000:.1f} ms; baseline {base_name}: {base * 1000:.1f} ms")
+        print(f"{name} vs {base_name}: ratio {ratio:.2f}× (target ≤ {target}×) {verdict}")
 
 
 if __name__ == "__main__":

@@ -55,3 +55,23 @@ def test_intake_benchmark_reports_its_targets() -> None:
 def test_webhook_benchmark_reports_its_target() -> None:
     out = run("webhooks_intake.py", "--n", "20")
     assert re.search(r"^webhook acknowledgement median: \d+\.\d ms \(target ≤ 100 ms, .*\) (OK|BELOW)$", out, re.MULTILINE), out
+
+
+def test_suite_runner_runs_cases_and_summarises_their_targets() -> None:
+    """``python -m bench --quick``: each case's output, then every target line under its section."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--only", "P3", "merge_pdfs.py", "hook_call.py"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=BENCH.parent,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = done.stdout.split("== summary", 1)[1]
+    assert "\nP3 sync\n" in summary and "\nP4 documents\n" in summary and "\nP5 start-up\n" in summary
+    assert re.search(r"sync of 30, nothing changed: [12] HTTP requests \(target ≤ 2\) OK", summary), summary
+    assert re.search(r"sync time growth 30 → 90 exchanges, nothing changed: .* \(target ≤ 1: linear or better\) (OK|BELOW)", summary)
+    assert re.search(r"merge 3 PDFs of 2 pages: \d+ ms, 6 pages \(target ≤ 150 ms\) (OK|BELOW)", summary), summary
+    assert re.search(r"hook call through the facade vs raw pluggy: ratio \d+\.\d\d× \(target ≤ 1\.5×\) (OK|BELOW)", summary)
+    assert re.search(r"^3 cases in \d+ s: \d+ targets missed, 0 cases failed to run$", summary, re.MULTILINE), summary

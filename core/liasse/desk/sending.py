@@ -32,7 +32,6 @@ from liasse_hostapi.records import (
     OwnerRef,
     Rib,
 )
-from pypdf import PdfWriter
 
 from liasse.audit import Action, audited
 from liasse.desk.base import to_exchange
@@ -40,6 +39,7 @@ from liasse.desk.contacts import ContactsMixin
 from liasse.desk.records import Contact, ContactForm, DocumentSelection, Exchange, OfficeRibChoice, SendChoices
 from liasse.errors import ActionNotPossible, FileRefused, LiasseError, NotFound, ProviderUnavailable
 from liasse.files import check_outgoing
+from liasse.merging import merge_pdfs
 from liasse.retries import outbox_delay
 from liasse.records import (
     DocumentRequestDraft,
@@ -707,12 +707,7 @@ class SendingMixin(ContactsMixin):
             )
         pdfs = [d for d in generated if d.media_type == "application/pdf"]
         if pdfs:
-            merged = pdfs[0].path.parent / "documents-generes.pdf"
-            writer = PdfWriter()
-            for document in pdfs:
-                writer.append(str(document.path))
-            with merged.open("wb") as out:
-                writer.write(out)
+            merged = merge_pdfs([d.path for d in pdfs], pdfs[0].path.parent / "documents-generes.pdf")
             kept.append(
                 self.host.attachments.add(
                     NewAttachment(

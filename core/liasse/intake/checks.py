@@ -36,15 +36,13 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from schwifty import BIC, IBAN
-from schwifty.exceptions import SchwiftyException
-
 from liasse.masking import mask_iban
 from liasse.markers import hookimpl
 from liasse.records import BankDetails, BankWarning, Severity
 
 if TYPE_CHECKING:
     from liasse_hostapi.records import Account, IbanRecord
+    from schwifty import BIC, IBAN
 
 #: Every built-in check: code → (severity, what it means). Kept in step with the module docstring.
 CHECKS: dict[str, tuple[Severity, str]] = {
@@ -114,7 +112,7 @@ TYPO_RATIO = 0.8
 MIN_FUZZY_LENGTH = 4
 
 #: One check: (details, parsed IBAN, parsed BIC or None, account, previous records) → findings.
-Check = Callable[[BankDetails, IBAN, "BIC | None", "Account", Sequence["IbanRecord"]], list[BankWarning]]
+Check = Callable[[BankDetails, "IBAN", "BIC | None", "Account", Sequence["IbanRecord"]], list[BankWarning]]
 
 
 @hookimpl(trylast=True)
@@ -127,6 +125,10 @@ def liasse_check_bank_details(
 
 def check_bank_details(details: BankDetails, account: Account, previous: Iterable[IbanRecord]) -> list[BankWarning]:
     """The findings about ``details`` for ``account`` (``previous``: its IBAN records, oldest first)."""
+    # Imported here: schwifty loads its bank registry, which ``liasse plugins`` has no use for (P5).
+    from schwifty import BIC, IBAN
+    from schwifty.exceptions import SchwiftyException
+
     records = tuple(previous)
     try:
         iban = IBAN(details.iban, validate_bban=True)
@@ -437,21 +439,21 @@ def _same_country(iban_country: str, bic_country: str) -> bool:
 def _bank_code(iban: IBAN) -> str:
     try:
         return str(iban.bank_code or "")
-    except SchwiftyException:
+    except ValueError:  # schwifty's SchwiftyException (imported lazily: see check_bank_details)
         return ""
 
 
 def _iban_bic(iban: IBAN) -> BIC | None:
     try:
         return iban.bic
-    except SchwiftyException:
+    except ValueError:  # schwifty's SchwiftyException (imported lazily: see check_bank_details)
         return None
 
 
 def _bic_bank_codes(bic: BIC) -> list[str]:
     try:
         return [str(code) for code in bic.domestic_bank_codes]
-    except SchwiftyException:
+    except ValueError:  # schwifty's SchwiftyException (imported lazily: see check_bank_details)
         return []
 
 
@@ -459,7 +461,7 @@ def _bic_names(bic: BIC) -> list[str]:
     """The registry's names of the BIC's bank (empty when it does not know the BIC)."""
     try:
         return list(dict.fromkeys([*bic.bank_names, *bic.bank_short_names]))
-    except SchwiftyException:
+    except ValueError:  # schwifty's SchwiftyException (imported lazily: see check_bank_details)
         return []
 
 
@@ -474,7 +476,7 @@ def _iban_names(iban: IBAN) -> list[str]:
     try:
         if iban.bank is not None:
             names += [n for n in (iban.bank_name, iban.bank_short_name) if n]
-    except SchwiftyException:
+    except ValueError:  # schwifty's SchwiftyException (imported lazily: see check_bank_details)
         pass
     registry_bic = _iban_bic(iban)
     if registry_bic is not None:
