@@ -19,6 +19,7 @@ from liasse.records import WebhookNotice
 from liasse.store import Store, WebhookEvent, open_store
 from liasse.webhooks import queue
 
+#: When the notices say their events happened (a value carried, never compared with the clock).
 NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 
 
@@ -89,9 +90,11 @@ def test_by04_concurrent_claims_share_the_events_without_overlap(store: Store, d
 
 def test_by04_a_crashed_workers_claim_is_taken_over_after_its_lease(store: Store) -> None:
     queue.record(store, "docsecure", notice(1), "a" * 64)
-    (held,) = queue.claim(store, now=NOW + dt.timedelta(seconds=1))
-    assert queue.claim(store, now=NOW + dt.timedelta(minutes=4)) == []  # the lease holds
-    (again,) = queue.claim(store, now=NOW + dt.timedelta(minutes=6))  # the worker died: taken over
+    # Recorded events are due from the moment they arrive (the real clock): claims are timed from it.
+    start = dt.datetime.now(dt.UTC)
+    (held,) = queue.claim(store, now=start + dt.timedelta(seconds=1))
+    assert queue.claim(store, now=start + dt.timedelta(minutes=4)) == []  # the lease holds
+    (again,) = queue.claim(store, now=start + dt.timedelta(minutes=6))  # the worker died: taken over
     assert (again.id, again.attempts) == (held.id, 2)
     assert queue.finish(store, held) is False  # the dead worker's claim no longer counts
     assert queue.finish(store, again) is True
@@ -99,7 +102,7 @@ def test_by04_a_crashed_workers_claim_is_taken_over_after_its_lease(store: Store
 
 def test_by04_failures_wait_longer_each_time_then_are_given_up(store: Store) -> None:
     queue.record(store, "docsecure", notice(1), "a" * 64)
-    moment = NOW + dt.timedelta(seconds=1)
+    moment = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
     waits = []
     status = ""
     for _ in range(queue.MAX_ATTEMPTS):
