@@ -93,7 +93,11 @@ def test_fw06_sandbox_serves_until_ctrl_c() -> None:
 
 
 @pytest.mark.parametrize("args", [["connect", "docsecure", "--login", "a@b.fr", "--password", "x"], ["doctor", "docsecure"]])
-def test_fw06_unknown_user_is_one_sentence_not_a_traceback(args: list[str]) -> None:
+def test_fw06_unknown_user_is_one_sentence_not_a_traceback(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A store of the test's own: never the user's data directory, which another liasse may have migrated.
+    monkeypatch.setenv("LIASSE_DATABASE_URL", f"sqlite:///{(tmp_path / 'liasse.sqlite3').as_posix()}")
     command, *rest = args
     result = CliRunner().invoke(cli, [command, "--user", "NOBODY", *rest])
     assert result.exit_code == 1
