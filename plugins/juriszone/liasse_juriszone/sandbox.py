@@ -845,6 +845,13 @@ def create_sandbox(max_document_size: int = DEFAULT_MAX_DOCUMENT_SIZE) -> Sandbo
         key = request.args.get("idempotency_key") or None
         return jsonify({"documents": [d.to_json() for d in state.documents_of(g.entity, number, key)]})
 
+    @app.get("/api/v1/documents")
+    def documents_by_key() -> Any:
+        key = request.args.get("idempotency_key") or ""
+        with state.lock:
+            found = [d for d in state.documents.values() if d.entity_id == g.entity.id and key and d.idempotency_key == key]
+        return jsonify({"documents": [d.to_json() for d in found]})
+
     @app.get("/api/v1/documents/<doc_id>")
     def get_document(doc_id: str) -> Any:
         return jsonify(state.document(g.entity.id, doc_id).to_json())
