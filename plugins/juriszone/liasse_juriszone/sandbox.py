@@ -383,7 +383,8 @@ class JurisZoneState:
         with self.lock:
             today = self.now().date()
             for share in self.shares.values():
-                if share.state == "active" and share.expires_on < today:
+                # A completed share stays readable until its day is over, like an active one.
+                if share.state in ("active", "completed") and share.expires_on < today:
                     share.state, share.closed_at = "expired", self.now()
                     self.emit(share.entity_id, "share.expired", share.id)
 
