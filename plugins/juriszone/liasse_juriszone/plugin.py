@@ -64,6 +64,7 @@ def liasse_provider_info() -> ProviderInfo:
         credential_fields=(),
         limits=LIMITS,
         site_url="https://www.3emanagement.ca",
+        demo="liasse_juriszone.demo:story",
     )
 
 

@@ -142,3 +142,12 @@ def test_by01_shares_in_the_unified_tracking(zone: ShareDesk, buyer_fixed: str, 
     assert mine.shared_with == "DUPONT MARIE, AGENCE FONCIA ORLEANS"
     assert mine.expires_on == zone.today() + dt.timedelta(days=10)
     assert [i.exchange_id for i in unified_tracking(zone.liasse, matter_code="2950-01")] == [share_id]
+
+
+def test_jz_demo_story_runs_end_to_end(office: Liasse, sandbox_url: str, tmp_path: Path) -> None:
+    from liasse_juriszone.demo import story
+
+    said: list[str] = []
+    assert story(office, sandbox_url, "FICH", tmp_path, said.append), "\n".join(said)
+    text = "\n".join(said)
+    assert "DUPONT MARIE (Acquéreur, compte 3120)" in text and "Expiré" in text and "a expiré le" in text
