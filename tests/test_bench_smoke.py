@@ -55,3 +55,11 @@ def test_intake_benchmark_reports_its_targets() -> None:
 def test_webhook_benchmark_reports_its_target() -> None:
     out = run("webhooks_intake.py", "--n", "20")
     assert re.search(r"^webhook acknowledgement median: \d+\.\d ms \(target ≤ 100 ms, .*\) (OK|BELOW)$", out, re.MULTILINE), out
+
+
+@pytest.mark.skipif(sys.platform != "linux" or shutil.which("curl") is None, reason="reads /proc; needs curl")
+def test_juriszone_upload_benchmark_reports_its_targets() -> None:
+    out = run("juriszone_upload.py", "--small-count", "3", "--small-mb", "1", "--big-mb", "8", "--rounds", "1")
+    label = r"3×1 MiB \+ 8 MiB upload"
+    assert re.search(rf"^{label}, peak RSS growth: \d+\.\d MiB \(target ≤ 32 MiB\) (OK|BELOW)$", out, re.MULTILINE), out
+    assert re.search(rf"^{label} vs curl -F: ratio \d+\.\d\d× \(target ≥ 0\.8×\) (OK|BELOW)$", out, re.MULTILINE), out
