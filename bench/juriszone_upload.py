@@ -14,8 +14,9 @@ documents' size and SHA-256 computed beforehand, untimed). Each sample is a
 fresh sandbox and a fresh child process: it builds the plugin's context (the
 real ``HttpClient``), exports a file, uploads a 1 MiB warm-up document,
 resets its peak RSS (``/proc/self/clear_refs``), then times the two uploads.
-The curl sample uploads the same files to a fresh sandbox too. Medians of
-``--rounds`` rounds, in rotated order.
+The curl sample uploads the same files to a fresh sandbox too. The disks
+are synced before each sample (the sandbox writes what it receives). Medians
+of ``--rounds`` rounds, in rotated order.
 
 Run: ``python bench/juriszone_upload.py [--small-count 20] [--small-mb 5] [--big-mb 500] [--rounds 3] [--check]`` (Linux).
 Targets are reported, not asserted: the exit code is 0 unless ``--check`` is
@@ -183,6 +184,8 @@ def main() -> int:
         for round_ in range(args.rounds):
             order = [("liasse", liasse_runs), ("curl", curl_runs)]
             for name, runs in order if round_ % 2 == 0 else reversed(order):
+                # One sample's write-back (the sandbox stored 600 MB) must not land on the next one's time.
+                os.sync()
                 runs.append(liasse_sample(max_size, warm, big, smalls) if name == "liasse" else curl_sample(max_size, big, smalls))
         total = args.small_count * int(args.small_mb * MIB) + big_size
         liasse_seconds = statistics.median(r["small"] + r["big"] for r in liasse_runs)
@@ -197,7 +200,8 @@ def main() -> int:
         )
         print(
             f"  liasse {total / MIB / liasse_seconds:.0f} MiB/s (small {statistics.median(r['small'] for r in liasse_runs):.2f} s, "
-            f"big {statistics.median(r['big'] for r in liasse_runs):.2f} s); curl {total / MIB / curl_seconds:.0f} MiB/s; "
+            f"big {statistics.median(r['big'] for r in liasse_runs):.2f} s); curl {total / MIB / curl_seconds:.0f} MiB/s "
+            f"(small {statistics.median(r['small'] for r in curl_runs):.2f} s, big {statistics.median(r['big'] for r in curl_runs):.2f} s); "
             f"{args.rounds} round(s), medians; peak reset: {all(r['reset'] for r in liasse_runs)}"
         )
         return 1 if args.check and not (rss_ok and speed_ok) else 0

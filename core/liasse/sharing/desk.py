@@ -297,6 +297,13 @@ class ShareDesk:
                 OutgoingDocument(Path(str(r.source_path)), r.file_name, r.media_type, r.size, r.sha256) for r in rows
             ]
             ids = [r.id for r in rows]
+            spools = [Path(str(r.source_path)).parent for r in rows if r.source_attachment_id is not None]
+        gone = [d.file_name for d in documents if not d.path.is_file()]
+        if gone:
+            raise ActionNotPossible(
+                problem_fr=f"Les fichiers {', '.join(gone)} ont été déplacés ou supprimés depuis leur ajout : ajoutez-les de nouveau.",
+                problem_en=f"The files {', '.join(gone)} were moved or deleted since they were added: add them again.",
+            )
 
         def found(remote: RemoteExchange) -> DocumentBatch:
             wanted = remote.remote_id.split(",")
@@ -314,7 +321,7 @@ class ShareDesk:
                 assert row is not None
                 row.remote_id, row.uploaded_at = remote.remote_id, remote.uploaded_at
 
-        return delivery.deliver(
+        batch = delivery.deliver(
             self.liasse,
             self.ctx,
             entry_id,
@@ -323,6 +330,10 @@ class ShareDesk:
             record,
             lambda session, error: None,
         )
+        # At the provider now: the spooled copies of host attachments are no longer needed.
+        for spool in spools:
+            shutil.rmtree(spool, ignore_errors=True)
+        return batch
 
     def documents(self, shared_file_id: int) -> tuple[SharedDocumentView, ...]:
         """The file's documents: uploaded, waiting, and returned by recipients."""

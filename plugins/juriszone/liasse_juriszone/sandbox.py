@@ -27,6 +27,7 @@ import hashlib
 import hmac
 import html
 import itertools
+import os
 import secrets
 import shutil
 import tempfile
@@ -451,15 +452,26 @@ class JurisZoneState:
         path = self.storage / doc_id
         digest = hashlib.sha256()
         size = 0
-        with path.open("wb") as out:
-            while chunk := stream.read(CHUNK):
-                size += len(chunk)
-                if size > self.max_document_size:
-                    out.close()
-                    path.unlink(missing_ok=True)
-                    raise ApiError(413, "file_too_large", f"Le document « {name} » dépasse {self.max_document_size // (1024 * 1024)} Mo.")
-                digest.update(chunk)
-                out.write(chunk)
+        spooled = getattr(stream, "name", None)
+        if isinstance(spooled, str) and Path(spooled).parent == self.storage:
+            # The form parser already wrote the upload into the storage (``ZoneRequest``): hash it, keep it.
+            stream.close()
+            os.replace(spooled, path)
+            with path.open("rb") as written:
+                while chunk := written.read(CHUNK):
+                    size += len(chunk)
+                    digest.update(chunk)
+        else:
+            with path.open("wb") as out:
+                while chunk := stream.read(CHUNK):
+                    size += len(chunk)
+                    if size > self.max_document_size:
+                        break
+                    digest.update(chunk)
+                    out.write(chunk)
+        if size > self.max_document_size:
+            path.unlink(missing_ok=True)
+            raise ApiError(413, "file_too_large", f"Le document « {name} » dépasse {self.max_document_size // (1024 * 1024)} Mo.")
         actual = sniffed_type(path)
         if not (actual == claimed or actual in _CONTAINERS.get(claimed, frozenset())):
             path.unlink(missing_ok=True)
@@ -754,6 +766,28 @@ def create_sandbox(max_document_size: int = DEFAULT_MAX_DOCUMENT_SIZE) -> Sandbo
     # Webhooks mirror the feed: the same event, signed the Standard Webhooks way.
     state.on_event = lambda event: webhooks.emit(event.entity_id, event.type, event.to_json()) and None
     app = sandbox.app
+
+    from flask import Request
+
+    class ZoneRequest(Request):
+        """Uploaded files are written once, straight into the sandbox's storage, not spooled to /tmp then copied."""
+
+        def _get_file_stream(
+            self, total_content_length: int | None, content_type: str | None, filename: str | None = None,
+            content_length: int | None = None,
+        ) -> IO[bytes]:
+            spooled = tempfile.NamedTemporaryFile("w+b", dir=state.storage, prefix="upload-", delete=False)
+            g.setdefault("spooled", []).append(Path(spooled.name))
+            return spooled
+
+    app.request_class = ZoneRequest
+
+    @app.teardown_request
+    def forget_spooled(_exc: BaseException | None) -> None:
+        # An upload refused before it was kept (a wrong key, a disguised sibling) leaves no file behind;
+        # a kept one was renamed to its document's id.
+        for spooled in g.get("spooled", []):
+            spooled.unlink(missing_ok=True)
 
     def error(status: int, code: str, message: str, **extra: Any) -> Response:
         response = jsonify({"error": code, "message": message, **extra})

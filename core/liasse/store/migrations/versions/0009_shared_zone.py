@@ -15,7 +15,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from liasse.store.models import UtcDateTime
 
 revision: str = "0009"
 down_revision: str | None = "0006"
@@ -36,7 +35,7 @@ def upgrade() -> None:
         sa.Column("description", sa.String(500), nullable=False),
         sa.Column("parties", sa.Text(), nullable=False),
         sa.Column("exported_by", sa.String(255), nullable=False),
-        sa.Column("exported_at", UtcDateTime(), nullable=False),
+        sa.Column("exported_at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("provider", "provider_account", "number", name="uq_shared_files_provider_provider_account_number"),
     )
     op.create_index("ix_shared_files_account_number_matter_code", "shared_files", ["account_number", "matter_code"])
@@ -71,10 +70,10 @@ def upgrade() -> None:
             sa.ForeignKey("exchanges.id", ondelete="SET NULL", name="fk_shared_documents_share_exchange_id_exchanges"),
             nullable=True,
         ),
-        sa.Column("uploaded_at", UtcDateTime(), nullable=True),
+        sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("attachment_id", sa.Integer(), nullable=True),
-        sa.Column("imported_at", UtcDateTime(), nullable=True),
-        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("imported_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("shared_file_id", "remote_id", name="uq_shared_documents_shared_file_id_remote_id"),
         sa.CheckConstraint("direction IN ('sent', 'returned')", name="ck_shared_documents_direction"),
     )
@@ -112,9 +111,9 @@ def upgrade() -> None:
         sa.Column("email", sa.String(320), nullable=False),
         sa.Column("may_modify", sa.Boolean(), nullable=False),
         sa.Column("notify", sa.Boolean(), nullable=False),
-        sa.Column("activated_at", UtcDateTime(), nullable=True),
-        sa.Column("downloaded_at", UtcDateTime(), nullable=True),
-        sa.Column("completed_at", UtcDateTime(), nullable=True),
+        sa.Column("activated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("downloaded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
         sa.UniqueConstraint("exchange_id", "party_ref", name="uq_share_recipients_exchange_id_party_ref"),
     )
     op.create_table(
@@ -131,7 +130,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(64), nullable=False),
         sa.Column("party_ref", sa.String(64), nullable=True),
         sa.Column("document_remote_id", sa.String(255), nullable=True),
-        sa.Column("at", UtcDateTime(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("provider", "event_id", name="uq_share_notifications_provider_event_id"),
     )
     op.create_index("ix_share_notifications_exchange_id_at", "share_notifications", ["exchange_id", "at"])
