@@ -53,7 +53,6 @@ from liasse.sharing.errors import ExpiryInPast, FileNotExported, NotAParty, Part
 from liasse.sharing.records import (
     FileParty,
     ImportedDocument,
-    RecipientChoice,
     SharedDocumentView,
     SharedFile,
     ShareDialog,

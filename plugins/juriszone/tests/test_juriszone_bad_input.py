@@ -266,3 +266,27 @@ def test_jz04_share_refused_by_the_provider_is_failed_with_its_sentence_then_ret
         session.scalars(sa.select(OutboxEntry).where(OutboxEntry.exchange_id == waiting.id)).one().next_attempt_at = waiting.created_at
     assert zone.retry_pending() == 1
     assert zone.share_view(waiting.id).state is ShareState.ACTIVE
+
+
+def test_jz01_keys_never_in_logs_records_or_errors(
+    office: Liasse, zone: ShareDesk, buyer_fixed: str, pdf_file: Callable[[str], Path], sandbox_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    from liasse_juriszone.sandbox import DEMO_API_KEY, DEMO_ENTITY_KEY
+
+    caplog.set_level(logging.DEBUG)
+    exported = zone.export_matter(*MATTER)
+    docs = zone.upload(exported.id, files=(pdf_file("Compromis.pdf"),))
+    share = zone.share(exported.id, _form(zone, tuple(d.id for d in docs)))
+    requests.post(f"{sandbox_url}/_sandbox/faults", json={"kind": "status", "status": 503, "path": "/api/v1/events", "times": 3}, timeout=5)
+    with pytest.raises(ProviderUnavailable) as caught:
+        zone.sync()
+
+    shown = [caplog.text, repr(zone), repr(zone.ctx), repr(share), repr(exported), str(caught.value), repr(caught.value.params)]
+    with office.store.session() as session:
+        shown += [str(row) for row in session.execute(sa.text("SELECT * FROM outbox")).all()]
+        shown += [str(row) for row in session.execute(sa.text("SELECT * FROM audit_log")).all()]
+    for text in shown:
+        assert DEMO_ENTITY_KEY not in text and DEMO_API_KEY not in text
