@@ -98,7 +98,15 @@ def test_fw02_missing_capability_hooks_are_listed(install_plugin: Install) -> No
     record = records["vendor"]
     assert record.status is PluginStatus.OK
     assert record.hooks == ("liasse_check_access", "liasse_provider_info")
-    assert record.missing_hooks == ("liasse_fetch_document", "liasse_share_documents", "liasse_sync_status")
+    assert record.missing_hooks == (
+        "liasse_export_file",
+        "liasse_fetch_document",
+        "liasse_list_shared_documents",
+        "liasse_share_documents",
+        "liasse_share_events",
+        "liasse_sync_status",
+        "liasse_upload_documents",
+    )
 
 
 def test_fw02_safe_mode_loads_no_third_party_plugin(install_plugin: Install) -> None:

@@ -42,6 +42,12 @@ TABLES = {
     "exchanges",
     "exchange_transitions",
     "outbox",
+    # Shared zone (0009, JZ-01 … JZ-08).
+    "shared_files",
+    "shared_documents",
+    "shares",
+    "share_recipients",
+    "share_notifications",
     "credentials",
     "webhook_events",
     "sync_cursors",

@@ -245,7 +245,7 @@ def test_hook_liasse_read_webhook(office: WebhookOffice) -> None:
     assert notice.occurred_at is not None and notice.occurred_at.tzinfo is not None
     assert SECRET not in repr(ctx) + repr(ctx.settings) + repr(notice)
     # Routed: a provider that reads no webhook is told so, not answered by DocSecure.
-    other = attrs.evolve(ctx, provider="juriszone")
+    other = attrs.evolve(ctx, provider="ar24")
     with pytest.raises(CapabilityMissing):
         hooks.read_webhook(other, {}, body)
 
@@ -258,7 +258,7 @@ def test_hook_liasse_read_status(office: WebhookOffice) -> None:
     status = office.liasse.hooks.read_status(desk.ctx, remote_id)
     assert (status.provider, status.remote_id, status.state, status.raw_state) == ("docsecure", remote_id, RemoteState.OPEN, "sent")
     with pytest.raises(CapabilityMissing):
-        office.liasse.hooks.read_status(attrs.evolve(desk.ctx, provider="juriszone"), remote_id)
+        office.liasse.hooks.read_status(attrs.evolve(desk.ctx, provider="ar24"), remote_id)
 
 
 def test_by04_without_a_configured_secret_the_sender_is_told_to_retry_and_the_operator_why(

@@ -68,6 +68,12 @@ class Action(enum.Enum):
     SYNC = "exchange.sync"
     IMPORT = "document.import"
     ATTESTATION = "document.attestation"
+    #: Shared zone (JZ-02 … JZ-08).
+    SHARE_EXPORT = "share.export_file"
+    SHARE_UPLOAD = "share.upload"
+    SHARE_CREATE = "share.create"
+    SHARE_SYNC = "share.sync"
+    SHARE_IMPORT = "share.import"
 
 
 class Outcome(enum.Enum):

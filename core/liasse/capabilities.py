@@ -54,7 +54,11 @@ CAPABILITY_HOOKS: dict[Capability, tuple[str, ...]] = {
         "liasse_fetch_document",
     ),
     Capability.SHARE: (
+        "liasse_export_file",
+        "liasse_upload_documents",
+        "liasse_list_shared_documents",
         "liasse_share_documents",
+        "liasse_share_events",
         "liasse_sync_status",
         "liasse_fetch_document",
     ),

@@ -30,9 +30,7 @@ class _Group(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
         if command is None and cmd_name in _provider_names():
-            from liasse.cli_exchange import exchange_group
-
-            command = exchange_group(cmd_name)
+            command = _provider_group(cmd_name)
         return command
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -57,6 +55,26 @@ def _provider_names() -> set[str]:
     from importlib.metadata import entry_points
 
     return {entry.name for entry in entry_points(group="liasse.plugins")}
+
+
+def _provider_group(name: str) -> click.Command:
+    """The commands of provider ``name``, chosen by its declared capability (only its own plugin is imported)."""
+    from importlib.metadata import entry_points
+
+    from liasse.capabilities import Capability
+
+    (entry,) = (e for e in entry_points(group="liasse.plugins") if e.name == name)
+    try:
+        capabilities = entry.load().liasse_provider_info().capabilities
+    except Exception:  # noqa: BLE001 - a broken plugin keeps the exchange commands; `liasse plugins` says why
+        capabilities = frozenset()
+    if Capability.SHARE in capabilities:
+        from liasse.cli_sharing import sharing_group
+
+        return sharing_group(name)
+    from liasse.cli_exchange import exchange_group
+
+    return exchange_group(name)
 
 
 def _fail(reason: str) -> NoReturn:

@@ -9,7 +9,7 @@ every result with the plugin that produced it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,9 +23,11 @@ from liasse.records import (
     BankWarning,
     ContactDraft,
     ContactList,
+    DocumentBatch,
     DocumentRequestDraft,
     DocumentSendDraft,
     IncomingDocument,
+    OutgoingDocument,
     ProviderContext,
     ProviderInfo,
     ProviderLimits,
@@ -35,9 +37,12 @@ from liasse.records import (
     ReminderReceipt,
     RemoteContact,
     RemoteExchange,
+    RemoteSharedFile,
     RemoteStatus,
     Screening,
     ShareDraft,
+    SharedFileDraft,
+    ShareEventPage,
     SignatureRequestDraft,
     StatusPage,
     WebhookNotice,
@@ -68,6 +73,10 @@ _STEP_WORDS: dict[str, tuple[str, str]] = {
     "liasse_request_signature": ("signature électronique", "e-signature"),
     "liasse_send_registered_mail": ("lettre recommandée électronique", "registered e-mail"),
     "liasse_share_documents": ("zone de partage", "shared zone"),
+    "liasse_export_file": ("export de dossier vers la zone de partage", "file export to the shared zone"),
+    "liasse_upload_documents": ("ajout de documents à la zone de partage", "document upload to the shared zone"),
+    "liasse_list_shared_documents": ("documents de la zone de partage", "shared zone documents"),
+    "liasse_share_events": ("suivi des partages", "share tracking"),
     "liasse_read_webhook": ("réception des notifications (webhooks)", "webhook intake"),
     "liasse_read_status": ("lecture du statut d'un élément", "item status read"),
     "liasse_find_sent": ("recherche d'un envoi", "sent item lookup"),
@@ -164,6 +173,31 @@ class Hooks:
     def share_documents(self, ctx: ProviderContext[Any], share: ShareDraft, idempotency_key: str) -> RemoteExchange:
         """Share documents in a shared zone (``liasse_share_documents``)."""
         return self._route("liasse_share_documents", ctx, RemoteExchange, share=share, idempotency_key=idempotency_key)
+
+    def export_file(self, ctx: ProviderContext[Any], file: SharedFileDraft, idempotency_key: str) -> RemoteSharedFile:
+        """Export a file with its parties to the shared zone (``liasse_export_file``)."""
+        return self._route("liasse_export_file", ctx, RemoteSharedFile, file=file, idempotency_key=idempotency_key)
+
+    def upload_documents(
+        self, ctx: ProviderContext[Any], file_number: str, documents: Sequence[OutgoingDocument], idempotency_key: str
+    ) -> DocumentBatch:
+        """Upload documents to an exported file (``liasse_upload_documents``)."""
+        return self._route(
+            "liasse_upload_documents",
+            ctx,
+            DocumentBatch,
+            file_number=file_number,
+            documents=tuple(documents),
+            idempotency_key=idempotency_key,
+        )
+
+    def list_shared_documents(self, ctx: ProviderContext[Any], file_number: str) -> DocumentBatch:
+        """Every document of an exported file (``liasse_list_shared_documents``)."""
+        return self._route("liasse_list_shared_documents", ctx, DocumentBatch, file_number=file_number)
+
+    def share_events(self, ctx: ProviderContext[Any], cursor: str | None) -> ShareEventPage:
+        """One page of the shared zones' events (``liasse_share_events``)."""
+        return self._route("liasse_share_events", ctx, ShareEventPage, cursor=cursor)
 
     def read_webhook(self, ctx: ProviderContext[Any], headers: Mapping[str, str], body: bytes) -> WebhookNotice:
         """Verify and read a webhook delivery (``liasse_read_webhook``)."""

@@ -23,7 +23,7 @@ breaking plugins. A hook that does not apply returns ``None``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,9 +38,11 @@ if TYPE_CHECKING:
         BankWarning,
         ContactDraft,
         ContactList,
+        DocumentBatch,
         DocumentRequestDraft,
         DocumentSendDraft,
         IncomingDocument,
+        OutgoingDocument,
         ProviderContext,
         ProviderInfo,
         ProviderLimits,
@@ -50,9 +52,12 @@ if TYPE_CHECKING:
         ReminderReceipt,
         RemoteContact,
         RemoteExchange,
+        RemoteSharedFile,
         RemoteStatus,
         Screening,
         ShareDraft,
+        SharedFileDraft,
+        ShareEventPage,
         SignatureRequestDraft,
         StatusPage,
         WebhookNotice,
@@ -78,7 +83,11 @@ ROUTED_HOOKS: tuple[str, ...] = (
     "liasse_fetch_attestation",
     "liasse_request_signature",
     "liasse_send_registered_mail",
+    "liasse_export_file",
+    "liasse_upload_documents",
+    "liasse_list_shared_documents",
     "liasse_share_documents",
+    "liasse_share_events",
     "liasse_read_webhook",
     "liasse_read_status",
     "liasse_find_sent",
@@ -210,8 +219,47 @@ def liasse_send_registered_mail(
 
 
 @hookspec(firstresult=True)
+def liasse_export_file(ctx: ProviderContext[Any], file: SharedFileDraft, idempotency_key: str) -> RemoteSharedFile:
+    """Export a file (number, description) with its parties to the shared zone (JZ-02).
+
+    Every party has an e-mail (liasse checks it first and exports nothing
+    otherwise). Exporting the same number again updates the file and its
+    parties.
+    """
+
+
+@hookspec(firstresult=True)
+def liasse_upload_documents(
+    ctx: ProviderContext[Any], file_number: str, documents: Sequence[OutgoingDocument], idempotency_key: str
+) -> DocumentBatch:
+    """Upload one or many documents to an exported file (JZ-03), each streamed from ``OutgoingDocument.path``.
+
+    Never read a whole file into memory. The same key again returns what
+    the first attempt stored instead of storing it twice.
+    """
+
+
+@hookspec(firstresult=True)
+def liasse_list_shared_documents(ctx: ProviderContext[Any], file_number: str) -> DocumentBatch:
+    """Every document of an exported file, those recipients returned or added included (JZ-06)."""
+
+
+@hookspec(firstresult=True)
 def liasse_share_documents(ctx: ProviderContext[Any], share: ShareDraft, idempotency_key: str) -> RemoteExchange:
-    """Share documents of an exported file with its parties until an expiry date (JZ-03, JZ-04)."""
+    """Share documents already uploaded to an exported file with some of its parties until an expiry date (JZ-04).
+
+    The provider e-mails each recipient (activation first, then access, the
+    comment merged in). The same key again returns the share it opened.
+    """
+
+
+@hookspec(firstresult=True)
+def liasse_share_events(ctx: ProviderContext[Any], cursor: str | None) -> ShareEventPage:
+    """What happened in the shared zones since ``cursor`` (None: everything), one page at a time (JZ-05 … JZ-08).
+
+    liasse calls again with the returned cursor while ``has_more`` is true
+    and stores the last cursor; webhooks only say when to call.
+    """
 
 
 @hookspec(firstresult=True)

@@ -6,8 +6,8 @@ table does not allow is refused with a sentence that says which states are
 possible instead. The state words are those of the DocSecure manual (Envoyé,
 Relancé, Terminé, Terminé avec PJ à récupérer), in French and in English.
 
-Signature files, registered letters and shares have no machine here yet: the
-store records their states as given.
+Signature files and registered letters have no machine here yet: the store
+records their states as given.
 """
 
 from __future__ import annotations
@@ -72,6 +72,21 @@ class SendState(LabelledState):
     FAILED = ("failed", "Échec d'envoi", "Sending failed")
     CANCELLED = ("cancelled", "Annulé", "Cancelled")
     EXPIRED = ("expired", "Expiré", "Expired")
+
+
+class ShareState(LabelledState):
+    """Where a share of a shared zone stands (JZ-04 … JZ-08)."""
+
+    PENDING = ("pending", "À envoyer", "To send")
+    #: The provider opened the share and e-mailed its recipients.
+    ACTIVE = ("active", "Partagé", "Shared")
+    #: Every recipient said they were done (JZ-07).
+    COMPLETED = ("completed", "Terminé", "Completed")
+    #: Past its expiry date: its links are refused (JZ-08).
+    EXPIRED = ("expired", "Expiré", "Expired")
+    #: Closed by the office before its expiry.
+    CLOSED = ("closed", "Clôturé", "Closed")
+    FAILED = ("failed", "Échec d'envoi", "Sending failed")
 
 
 class ExchangeKind(enum.Enum):
@@ -211,9 +226,29 @@ SEND_MACHINE: StateMachine[SendState] = StateMachine(
 )
 """Sends: sent, reminded as often as needed, done when the contact downloads."""
 
+_H = ShareState
+SHARE_MACHINE: StateMachine[ShareState] = StateMachine(
+    name_fr="le partage",
+    name_en="the share",
+    states=ShareState,
+    initial=_H.PENDING,
+    transitions={
+        (_H.PENDING, _H.ACTIVE),
+        (_H.PENDING, _H.FAILED),
+        (_H.FAILED, _H.PENDING),
+        (_H.ACTIVE, _H.COMPLETED),
+        (_H.ACTIVE, _H.EXPIRED),
+        (_H.ACTIVE, _H.CLOSED),
+        # A completed share stays readable until its date, then expires like the others.
+        (_H.COMPLETED, _H.EXPIRED),
+    },
+)
+"""Shares: opened, completed by the recipients, expired at their date or closed by the office."""
+
 MACHINES: Mapping[ExchangeKind, StateMachine[Any]] = {
     ExchangeKind.REQUEST: REQUEST_MACHINE,
     ExchangeKind.SEND: SEND_MACHINE,
+    ExchangeKind.SHARE: SHARE_MACHINE,
 }
 """The kinds whose states liasse checks; the others are recorded as given."""
 
@@ -222,7 +257,7 @@ def machine_for(kind: ExchangeKind | str) -> StateMachine[Any]:
     """The state machine of an exchange kind (its enum or its stored value).
 
     Raises :class:`LookupError` for kinds without a machine (signature,
-    letter, share): use :data:`MACHINES` ``.get`` to test first.
+    letter): use :data:`MACHINES` ``.get`` to test first.
     """
     kind = ExchangeKind(kind)
     try:

@@ -26,6 +26,7 @@ from liasse_hostapi.records import (
     Event,
     IbanRecord,
     Matter,
+    MatterParty,
     NewAttachment,
     NewIbanRecord,
     Office,
@@ -76,6 +77,10 @@ class Accounts(Protocol):
 
     def matters(self, account_number: str) -> Sequence[Matter]:
         """The account's matters, every status."""
+        ...
+
+    def matter_parties(self, account_number: str, matter_code: str) -> Sequence[MatterParty]:
+        """The parties of one matter of the account, in the host's order (JZ-02); an unknown matter raises a lookup error."""
         ...
 
     def participations(self, account_number: str) -> Sequence[Participation]:

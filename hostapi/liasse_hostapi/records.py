@@ -171,6 +171,19 @@ class Matter:
 
 
 @attrs.frozen
+class MatterParty:
+    """A party (*intervenant*) of a matter: an account of the chart, person or company, in a role.
+
+    JZ-02 exports a matter with its parties; each one's name, kind and
+    e-mail come from its :class:`Account`. ``role`` is in the host's own
+    words ("Acquéreur", "Vendeur", "Agence").
+    """
+
+    account_number: str
+    role: str
+
+
+@attrs.frozen
 class Participation:
     """A participation invoice (H2) between notaries."""
 

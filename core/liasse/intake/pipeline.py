@@ -76,6 +76,8 @@ class Intake:
     quarantine: Path | None = None
     #: The RFC 3161 time-stamping authority asked for a token over the stored original (BY-03).
     tsa_url: str | None = None
+    #: What the attachments hang on; the account by default (a shared zone files them on the matter, JZ-06).
+    owner: OwnerRef | None = None
 
 
 @attrs.frozen
@@ -165,7 +167,7 @@ def run_intake(host: Host, hooks: Hooks, intake: Intake) -> IntakeResult:
         account = host.accounts.account(intake.account_number)
         warnings = tuple(hooks.check_bank_details(details, account, host.ibans.list(intake.account_number)))
     origin = f"Reçu via {intake.provider_title}"
-    owner = OwnerRef(OwnerKind.ACCOUNT, intake.account_number)
+    owner = intake.owner or OwnerRef(OwnerKind.ACCOUNT, intake.account_number)
     kept: Attachment | None = None
     if screening.cleaned:
         # The legal document is the file as it came: stored too, under a title that says not to open it lightly.

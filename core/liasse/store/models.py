@@ -22,6 +22,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -357,3 +358,115 @@ class AuditRecord(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     #: The error's class name when it failed; never its sentence.
     error: Mapped[str | None] = mapped_column(String(64))
+
+
+# --- shared zone (JZ-01 … JZ-08) -------------------------------------------------------------
+
+SHARED_DOCUMENT_DIRECTIONS: tuple[str, ...] = ("sent", "returned")
+
+
+class SharedFile(Base):
+    """A host matter exported to a shared-zone provider as a file (*dossier*), with its parties (JZ-02)."""
+
+    __tablename__ = "shared_files"
+    __table_args__ = (
+        UniqueConstraint("provider", "provider_account", "number"),
+        Index(None, "account_number", "matter_code"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(64))
+    provider_account: Mapped[str] = mapped_column(String(255))
+    account_number: Mapped[str] = mapped_column(String(64))
+    matter_code: Mapped[str] = mapped_column(String(64))
+    #: The file's number at the provider: the matter's code.
+    number: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(String(500))
+    #: The parties exported, as JSON (ref, kind, name, email, role): what the share dialog offers.
+    parties: Mapped[str] = mapped_column(Text)
+    exported_by: Mapped[str] = mapped_column(String(255))
+    exported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SharedDocument(Base):
+    """A document of an exported file: one the office uploads (``sent``) or one a recipient returned (``returned``)."""
+
+    __tablename__ = "shared_documents"
+    __table_args__ = (
+        UniqueConstraint("shared_file_id", "remote_id"),
+        CheckConstraint(_in("direction", SHARED_DOCUMENT_DIRECTIONS), name="direction"),
+        Index(None, "outbox_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shared_file_id: Mapped[int] = mapped_column(ForeignKey("shared_files.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(16))
+    #: The provider's id; None until the upload went through.
+    remote_id: Mapped[str | None] = mapped_column(String(255))
+    file_name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(128))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: Where liasse reads a document to upload (a spooled copy of an attachment, or the user's file).
+    source_path: Mapped[str | None] = mapped_column(Text)
+    #: The host attachment uploaded, when it came from one.
+    source_attachment_id: Mapped[int | None] = mapped_column(Integer)
+    #: The outbox row of its upload: the key it travels under.
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
+    #: For a returned document: the party who returned it, the document it replaces, the share it came through.
+    added_by: Mapped[str | None] = mapped_column(String(255))
+    replaces_remote_id: Mapped[str | None] = mapped_column(String(255))
+    share_exchange_id: Mapped[int | None] = mapped_column(ForeignKey("exchanges.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[dt.datetime | None]
+    #: The matter's attachment the import made (JZ-06), with the file's hash as received.
+    attachment_id: Mapped[int | None] = mapped_column(Integer)
+    imported_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Share(Base):
+    """What a share adds to its exchange row (kind ``share``): its file, expiry, comment and flags (JZ-04)."""
+
+    __tablename__ = "shares"
+
+    exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id", ondelete="CASCADE"), primary_key=True)
+    shared_file_id: Mapped[int] = mapped_column(ForeignKey("shared_files.id", ondelete="CASCADE"))
+    expires_on: Mapped[dt.date] = mapped_column(Date)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    notify_on_completion: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The local ids of the documents shared, as a JSON list.
+    document_ids: Mapped[str] = mapped_column(Text)
+
+
+class ShareRecipientRow(Base):
+    """One recipient of a share, a party of the file, and what the provider said they did."""
+
+    __tablename__ = "share_recipients"
+    __table_args__ = (UniqueConstraint("exchange_id", "party_ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id", ondelete="CASCADE"))
+    party_ref: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(320))
+    may_modify: Mapped[bool] = mapped_column(Boolean)
+    notify: Mapped[bool] = mapped_column(Boolean)
+    activated_at: Mapped[dt.datetime | None]
+    downloaded_at: Mapped[dt.datetime | None]
+    completed_at: Mapped[dt.datetime | None]
+
+
+class ShareNotification(Base):
+    """An event of a share at the provider, recorded once: the sender's notifications (JZ-05 … JZ-08)."""
+
+    __tablename__ = "share_notifications"
+    __table_args__ = (UniqueConstraint("provider", "event_id"), Index(None, "exchange_id", "at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[str] = mapped_column(String(255))
+    exchange_id: Mapped[int | None] = mapped_column(ForeignKey("exchanges.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(64))
+    party_ref: Mapped[str | None] = mapped_column(String(64))
+    document_remote_id: Mapped[str | None] = mapped_column(String(255))
+    at: Mapped[dt.datetime]

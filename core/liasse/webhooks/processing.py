@@ -97,6 +97,14 @@ def apply_event(liasse: Liasse, event: queue.ClaimedEvent) -> list[int]:
     if not notice.remote_ids and notice.account:
         # An event about the account as a whole: sync it.
         by_account[notice.account] = ([], [])
+    from liasse.capabilities import Capability
+
+    if Capability.SHARE in liasse.provider(provider).capabilities:
+        # A shared zone's notice says only that a share moved: its event feed says what happened.
+        from liasse.sharing.desk import ShareDesk
+
+        users = [user for _ids, named in by_account.values() for user in named]
+        return list(ShareDesk(liasse, provider, users[0]).sync().changed) if users else []
     changed: list[int] = []
     for account, (remote_ids, users) in by_account.items():
         desk = account_desk(liasse, provider, account, users)

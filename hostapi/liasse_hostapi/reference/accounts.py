@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from liasse_hostapi.errors import HostLookupError, UnknownAccount, UnknownParticipation
-from liasse_hostapi.records import Account, Matter, MatterStatus, Participation
+from liasse_hostapi.records import Account, Matter, MatterParty, MatterStatus, Participation
 from liasse_hostapi.reference import schema
 from liasse_hostapi.reference.database import fold
 from liasse_hostapi.reference.money import from_cents
@@ -132,6 +132,17 @@ class SqlAccounts:
                 .order_by(schema.matters.c.code)
             ).all()
         return tuple(sorted((_matter(row) for row in rows), key=lambda matter: _STATUS_ORDER[matter.status]))
+
+    def matter_parties(self, account_number: str, matter_code: str) -> Sequence[MatterParty]:
+        """The matter's parties in their order; :class:`UnknownMatter` when the code is not on that account."""
+        with self._engine.connect() as conn:
+            load_matter(conn, account_number, matter_code)
+            rows = conn.execute(
+                sa.select(schema.matter_parties)
+                .where(schema.matter_parties.c.matter_code == matter_code)
+                .order_by(schema.matter_parties.c.position)
+            ).all()
+        return tuple(MatterParty(account_number=row.account_number, role=row.role) for row in rows)
 
     def participations(self, account_number: str) -> Sequence[Participation]:
         """The account's participation invoices in every state, newest entry first (DS-17)."""

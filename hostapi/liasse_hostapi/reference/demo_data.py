@@ -164,6 +164,12 @@ MATTERS = (
     Matter(code="1173-01", account_number="1173", title="CESSION DE PARTS FICHORGA", status=MatterStatus.ACTIVE),
 )
 
+#: JZ-02: the parties of the sale, exported to JurisZone with it. The buyer has no e-mail yet:
+#: the export names her, and the demo adds her address first.
+MATTER_PARTIES = {
+    "2950-01": (("2950", "Vendeur"), ("3120", "Acquéreur"), ("98012", "Agence")),
+}
+
 
 def _entry(
     day: str, label: str, category: LedgerCategory, *, debit: str = "0", credit: str = "0", matter: str | None = None

@@ -20,6 +20,7 @@ from liasse_hostapi.reference.demo_data import (
     LEDGER,
     LETTERS,
     MATTERS,
+    MATTER_PARTIES,
     OFFICE,
     PARTICIPATIONS,
     USERS,
@@ -113,6 +114,14 @@ def _seed_accounts(conn: Connection) -> None:
                 )
             )
     conn.execute(sa.insert(schema.matters), [attrs.asdict(matter, recurse=False) for matter in MATTERS])
+    conn.execute(
+        sa.insert(schema.matter_parties),
+        [
+            {"matter_code": code, "account_number": number, "role": role, "position": position}
+            for code, parties in MATTER_PARTIES.items()
+            for position, (number, role) in enumerate(parties)
+        ],
+    )
     for participation in PARTICIPATIONS:
         values = attrs.asdict(participation, recurse=False)
         values["amount_cents"] = to_cents(values.pop("amount"))

@@ -124,6 +124,15 @@ matters = sa.Table(
     sa.Column("status", enum_type(MatterStatus), nullable=False),
 )
 
+matter_parties = sa.Table(
+    "matter_parties",
+    metadata,
+    sa.Column("matter_code", sa.ForeignKey("matters.code", ondelete="CASCADE"), primary_key=True),
+    sa.Column("account_number", sa.ForeignKey("accounts.number"), primary_key=True),
+    sa.Column("role", sa.String(64), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+)
+
 ledger_entries = sa.Table(
     "ledger_entries",
     metadata,

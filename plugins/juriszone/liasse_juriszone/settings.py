@@ -6,6 +6,7 @@
     base_url = "https://juriszone.example/api"     # the sandbox's URL in a demo
     entity_key = "$env:JURISZONE_ENTITY_KEY"
     api_key = "$env:JURISZONE_API_KEY"
+    webhook_secrets = ["$env:JURISZONE_WEBHOOK_SECRET"]   # optional: webhooks (else the event feed is polled)
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import attrs
 
 from liasse.secrets import Secret
-from liasse.settings import ProviderSettings, secret_field
+from liasse.settings import ProviderSettings, secret_field, secret_list_field
 
 
 @attrs.frozen(kw_only=True)
@@ -27,3 +28,6 @@ class JurisZoneSettings(ProviderSettings):
 
     entity_key: Secret = secret_field("JZ-01: the entity key received at JurisZone registration.")
     api_key: Secret = secret_field("JZ-01: the API key received at JurisZone registration.")
+    webhook_secrets: tuple[Secret, ...] = secret_list_field(
+        "The webhook subscription's secrets (whsec_…), as references; two during a rotation."
+    )
