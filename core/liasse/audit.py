@@ -68,6 +68,10 @@ class Action(enum.Enum):
     SYNC = "exchange.sync"
     IMPORT = "document.import"
     ATTESTATION = "document.attestation"
+    CONSENT = "letter.consent"
+    PAYMENT_LINK = "letter.payment_link"
+    LETTER_SEND = "letter.send"
+    LETTER_VALIDATE = "letter.validate"
 
 
 class Outcome(enum.Enum):

@@ -114,9 +114,14 @@ def account_desk(liasse: Liasse, provider: str, provider_account: str, hints: It
     credentials for the provider; none: :class:`WebhookAccountUnknown`
     (the event is retried, in case someone connects meanwhile).
     """
+    from liasse.capabilities import Capability
     from liasse.desk import ExchangeDesk
 
     info = liasse.provider(provider)
+    if Capability.REGISTERED_MAIL in info.capabilities:
+        from liasse.registered import RegisteredDesk
+
+        ExchangeDesk = RegisteredDesk  # type: ignore[misc,assignment]  # noqa: N806 - same calls, letters' desk
     candidates = list(dict.fromkeys(hints))
     if not info.credential_fields:
         # Office-level keys (ESign): every user reaches the same account.

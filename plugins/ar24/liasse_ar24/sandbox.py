@@ -322,4 +322,8 @@ def create_sandbox(state: AR24State | None = None) -> Sandbox:
         """``GET user/list``: the users attached to the token."""
         return {"users": [u.to_json() for u in state.users_of(call.account)]}
 
+    # Accounts' links, OTP, payment means, consents, letters, proofs and the recipient's pages.
+    from liasse_ar24.sandbox_letters import mount_letters
+
+    mount_letters(sandbox, state)
     return sandbox
