@@ -30,9 +30,7 @@ class _Group(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
         if command is None and cmd_name in _provider_names():
-            from liasse.cli_exchange import exchange_group
-
-            command = exchange_group(cmd_name)
+            command = _provider_group(cmd_name)
         return command
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -43,6 +41,24 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except LiasseError as exc:
             _fail(str(exc))
+
+
+def _provider_group(name: str) -> click.Command:
+    """The commands of provider ``name``, chosen by its capability; only that one plugin is imported."""
+    from importlib.metadata import entry_points
+
+    from liasse.capabilities import Capability
+
+    (entry,) = [e for e in entry_points(group="liasse.plugins") if e.name == name]
+    declare = getattr(entry.load(), "liasse_provider_info", None)
+    capabilities = declare().capabilities if callable(declare) else frozenset()
+    if Capability.REGISTERED_MAIL in capabilities:
+        from liasse.cli_registered import registered_group
+
+        return registered_group(name)
+    from liasse.cli_exchange import exchange_group
+
+    return exchange_group(name)
 
 
 def _provider_names() -> set[str]:
