@@ -67,6 +67,7 @@ def liasse_provider_info() -> ProviderInfo:
         ),
         limits=LIMITS,
         site_url="https://www.ar24.fr",
+        demo="liasse_ar24.demo:run_story",
     )
 
 
