@@ -219,6 +219,7 @@ class RegisteredDesk(DeskBase):
         ready: list[LetterChoice] = []
         problems: list[LetterProblem] = []
         events: dict[int, Any] = {}
+        index: dict[int, dict[str, Any]] = {}
         rendered: dict[int, LetterProblem | None] = {}
         with self.liasse.store.session() as session:
             consents = self._consent_rows(session)
@@ -226,7 +227,8 @@ class RegisteredDesk(DeskBase):
             event = events.get(choice.event_id)
             if event is None:
                 event = events[choice.event_id] = self.host.events.event(choice.event_id)
-            party = build.find_party(event, choice.party_key)
+                index[choice.event_id] = {build.party_key(p): p for p in build.recipients(event)}
+            party = index[choice.event_id].get(choice.party_key)
             if party is None:
                 problems.append(
                     build.problem(
@@ -333,11 +335,13 @@ class RegisteredDesk(DeskBase):
                 )
             }
             lease_until = utcnow() + self.liasse.outbox.lease
-            made: list[tuple[ExchangeRow, RegisteredLetter, OutboxEntry, LetterChoice]] = []
+            parties = {
+                event_id: {build.party_key(p): p for p in build.recipients(event)} for event_id, event in events.items()
+            }
+            planned: list[tuple[ExchangeRow, Any, LetterChoice, str | None]] = []
             for choice in ready:
                 event = events[choice.event_id]
-                party = build.find_party(event, choice.party_key)
-                assert party is not None  # checked
+                party = parties[choice.event_id][choice.party_key]
                 consent = consents.get(choice.party_key)
                 email = (consent.email if consent is not None and consent.email else None) or self._email_of(party)
                 document = documents[choice.event_id]
@@ -353,11 +357,16 @@ class RegisteredDesk(DeskBase):
                     file_size=document.size,
                     sha256=document.sha256,
                 )
-                session.add(row)
-                session.flush()
+                planned.append((row, party, choice, email))
+            # One flush for every letter's exchange row: their ids, before the letters and outbox rows.
+            session.add_all([row for row, _, _, _ in planned])
+            session.flush()
+            made: list[tuple[ExchangeRow, RegisteredLetter, OutboxEntry, Any]] = []
+            for row, party, choice, email in planned:
+                document = documents[choice.event_id]
                 letter = RegisteredLetter(
                     exchange_id=row.id,
-                    event_id=event.id,
+                    event_id=choice.event_id,
                     party_key=choice.party_key,
                     party_name=party.name,
                     letter_kind=choice.kind.value,
@@ -384,12 +393,12 @@ class RegisteredDesk(DeskBase):
                     claimed_by=self.liasse.outbox.owner,
                     payload=json.dumps(payload),
                 )
-                session.add_all([letter, entry])
-                made.append((row, letter, entry, choice))
+                made.append((row, letter, entry, party))
+            session.add_all([item for _, letter, entry, _ in made for item in (letter, entry)])
             session.flush()
             return [
-                _LetterCall(row.id, entry.idempotency_key, self._draft(row, letter, entry, otp))
-                for row, letter, entry, _ in made
+                _LetterCall(row.id, entry.idempotency_key, self._draft(row, letter, entry, otp, party))
+                for row, letter, entry, party in made
             ]
 
     def _upload_shared(self, calls: list[_LetterCall]) -> dict[str, str]:
@@ -418,11 +427,11 @@ class RegisteredDesk(DeskBase):
         return attrs.evolve(call, draft=attrs.evolve(call.draft, document_ids=(remote,)))
 
     def _draft(
-        self, row: ExchangeRow, letter: RegisteredLetter, entry: OutboxEntry, otp: Secret | None
+        self, row: ExchangeRow, letter: RegisteredLetter, entry: OutboxEntry, otp: Secret | None, party: Any = None
     ) -> RegisteredLetterDraft:
         payload = json.loads(entry.payload or "{}")
         first, _, last = letter.party_name.partition(" ")
-        party = self._stored_party(letter)
+        party = party if party is not None else self._stored_party(letter)
         path = Path(letter.document_path)
         return RegisteredLetterDraft(
             kind=LetterKind(letter.letter_kind),

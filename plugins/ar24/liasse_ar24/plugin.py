@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -118,9 +119,29 @@ def _flag(value: Any) -> bool:
 # --- AR-01: the user's account --------------------------------------------------------
 
 
+#: AR24 ids of users' accounts by (API address, token's fingerprint, e-mail): an id never changes, so a
+#: bulk send asks it once, not once per letter (AR-08: at most 2 requests per letter).
+_USER_IDS: dict[tuple[str, str, str], str] = {}
+_USER_IDS_LOCK = threading.Lock()
+
+
 def _user_id(client: AR24Client, ctx: ProviderContext[AR24Settings]) -> str:
-    """The AR24 id of the user's account, found by the e-mail in the user's credentials."""
+    """The AR24 id of the user's account, found by the e-mail in the user's credentials (then remembered)."""
     login = ctx.credentials.login.strip() if ctx.credentials else ""
+    token = hashlib.sha256(ctx.settings.token.reveal().encode()).hexdigest()[:16]
+    key = (str(ctx.settings.base_url), token, login.lower())
+    with _USER_IDS_LOCK:
+        known = _USER_IDS.get(key)
+    if known is not None:
+        return known
+    found = _lookup_user_id(client, ctx, login)
+    with _USER_IDS_LOCK:
+        _USER_IDS[key] = found
+    return found
+
+
+def _lookup_user_id(client: AR24Client, ctx: ProviderContext[AR24Settings], login: str) -> str:
+    """``GET user/?email=``: the id of the account with that e-mail, among those attached to the token."""
     if not login:
         raise ProviderError(
             title=TITLE,
