@@ -216,6 +216,12 @@ class RegisteredDesk(DeskBase):
 
     def check(self, choices: Iterable[LetterChoice]) -> ValidationReport:
         """Every check made before sending, per party and reason; call it again after fixes (AR-07)."""
+        return self._check(choices, None)
+
+    def _check(
+        self, choices: Iterable[LetterChoice], keep: dict[int, build.RenderedLetter] | None
+    ) -> ValidationReport:
+        """:meth:`check`; with ``keep``, each event's rendered PDF is kept there for the send."""
         ready: list[LetterChoice] = []
         problems: list[LetterProblem] = []
         events: dict[int, Any] = {}
@@ -258,7 +264,7 @@ class RegisteredDesk(DeskBase):
             consented = professional or (consent is not None and consent.ticked)
             found += build.check_kind(event, party, choice.kind, email, consented)
             if choice.event_id not in rendered:
-                rendered[choice.event_id] = self._render_problem(event, party.name)
+                rendered[choice.event_id] = self._render_problem(event, party.name, keep)
             if rendered[choice.event_id] is not None:
                 found.append(attrs.evolve(rendered[choice.event_id], party_name=party.name))  # type: ignore[arg-type]
             if found:
@@ -291,39 +297,66 @@ class RegisteredDesk(DeskBase):
         event_ids = {c.event_id for c in chosen}
         if any(c.kind is LetterKind.EIDAS for c in chosen):
             self.update_consents(event_ids)
-        report = self.check(chosen)
+        renders: dict[int, build.RenderedLetter] = {}
+        report = self._check(chosen, renders)
         if not report.ready:
             return SendReport((), report.problems)
-        calls = self._commit(report.ready, otp, webhook_url)
+        calls = self._commit(report.ready, otp, webhook_url, renders)
         uploads = self._upload_shared(calls)
         calls = [self._with_document_id(call, uploads) for call in calls]
-        results: list[Letter | LiasseError] = [None] * len(calls)  # type: ignore[list-item]
-
-        def one(position: int) -> None:
-            outcome = self._call(calls[position])
-            with self.liasse.store.session() as session:
-                row = self._exchange_row(session, calls[position].exchange_id)
-                entry = self._outbox_of(session, row.id)
-                self._apply_outcome(session, row, entry, calls[position], outcome)
-            letter = self.letter(calls[position].exchange_id)
-            results[position] = outcome if isinstance(outcome, LiasseError) else letter
-            if progress is not None:
-                progress(position, results[position])
-
+        results: list[Letter | LiasseError] = []
+        # Calls run ``workers`` at a time; each chunk's outcomes are recorded in one transaction.
+        chunk_size = max(1, workers) * 2
         with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix=f"liasse-{self.provider}") as pool:
-            list(pool.map(one, range(len(calls))))
+            for start in range(0, len(calls), chunk_size):
+                chunk = calls[start : start + chunk_size]
+                outcomes = list(pool.map(self._call, chunk))
+                for offset, result in enumerate(self._record_chunk(chunk, outcomes)):
+                    results.append(result)
+                    if progress is not None:
+                        progress(start + offset, result)
         return SendReport(tuple(results), report.problems, uploads=len({v for v in uploads.values()}))
 
+    def _record_chunk(
+        self, chunk: list[_LetterCall], outcomes: list[RemoteExchange | LiasseError]
+    ) -> list[Letter | LiasseError]:
+        """Record what came of each call of ``chunk``, in one transaction; each letter, or its error."""
+        ids = [call.exchange_id for call in chunk]
+        with self.liasse.store.session() as session:
+            rows = {r.id: r for r in session.scalars(sa.select(ExchangeRow).where(ExchangeRow.id.in_(ids)))}
+            entries = {
+                e.exchange_id: e
+                for e in session.scalars(
+                    sa.select(OutboxEntry).where(OutboxEntry.exchange_id.in_(ids), OutboxEntry.operation == OPERATION)
+                )
+            }
+            letters = {
+                r.exchange_id: r
+                for r in session.scalars(sa.select(RegisteredLetter).where(RegisteredLetter.exchange_id.in_(ids)))
+            }
+            recorded: list[Letter | LiasseError] = []
+            for call, outcome in zip(chunk, outcomes):
+                row = rows[call.exchange_id]
+                self._apply_outcome(session, row, entries[call.exchange_id], call, outcome)
+                recorded.append(outcome if isinstance(outcome, LiasseError) else _to_letter(row, letters[row.id]))
+            return recorded
+
     def _commit(
-        self, ready: tuple[LetterChoice, ...], otp: Secret | None, webhook_url: str | None
+        self,
+        ready: tuple[LetterChoice, ...],
+        otp: Secret | None,
+        webhook_url: str | None,
+        rendered: dict[int, build.RenderedLetter] | None = None,
     ) -> list[_LetterCall]:
         """Render each event once, then commit every letter with its outbox row, before any call."""
         events = {c.event_id: self.host.events.event(c.event_id) for c in ready}
-        documents: dict[int, build.RenderedLetter] = {}
+        documents: dict[int, build.RenderedLetter] = dict(rendered or {})
         for event_id, event in events.items():
-            rendered = self.host.events.render_event(event_id)
+            if event_id in documents:
+                continue  # rendered by the check a moment ago
+            rendered_now = self.host.events.render_event(event_id)
             dest = self.work_dir("letters", f"event-{event_id}-{utcnow():%Y%m%d%H%M%S%f}.pdf", create=False)
-            documents[event_id] = build.render(rendered.content, build.event_attachments(self.host, event), dest)
+            documents[event_id] = build.render(rendered_now.content, build.event_attachments(self.host, event), dest)
         with self.liasse.store.session() as session:
             consents = self._consent_rows(session)
             links = {
@@ -761,13 +794,17 @@ class RegisteredDesk(DeskBase):
         account = self._account(party.account_number) if party.account_number else None
         return bool(account is not None and account.legal_entity)
 
-    def _render_problem(self, event: Any, party_name: str) -> LetterProblem | None:
-        """AR-05: the event's letter and attachments must render to A4 pages only."""
+    def _render_problem(
+        self, event: Any, party_name: str, keep: dict[int, build.RenderedLetter] | None = None
+    ) -> LetterProblem | None:
+        """AR-05: the event's letter and attachments must render to A4 pages only (kept in ``keep`` when given)."""
         rendered = self.host.events.render_event(event.id)
-        dest = self.work_dir("checks", create=True) / f"event-{event.id}.pdf"
+        folder = self.work_dir("letters" if keep is not None else "checks", create=True)
+        dest = folder / f"event-{event.id}-{utcnow():%Y%m%d%H%M%S%f}.pdf"
         try:
-            build.render(rendered.content, build.event_attachments(self.host, event), dest)
+            made = build.render(rendered.content, build.event_attachments(self.host, event), dest)
         except build.NotA4 as bad:
+            dest.unlink(missing_ok=True)
             return build.problem(
                 event,
                 party_name,
@@ -777,7 +814,9 @@ class RegisteredDesk(DeskBase):
                 f"Page {bad.page} of '{bad.source}' is not A4 ({bad.width_mm} × {bad.height_mm} mm): "
                 "AR24 accepts A4 only. Replace that document.",
             )
-        finally:
+        if keep is not None:
+            keep[event.id] = made
+        else:
             dest.unlink(missing_ok=True)
         return None
 

@@ -160,6 +160,8 @@ class LetterBook:
         self.attachments: dict[str, Attachment] = {}
         self.consents: dict[int, Consent] = {}
         self.mails: dict[int, Mail] = {}
+        #: Ids of letters waiting or sent: the ones time can still move.
+        self.active: set[int] = set()
         self.access_requests: dict[str, tuple[int, str]] = {}
         self._ids = 5000
         #: Every request to ``attachment/``, so a benchmark can count uploads.
@@ -180,7 +182,11 @@ class LetterBook:
         """Apply what time did: validated letters leave, unclaimed ones lapse, silent consents are refused."""
         now = self.now()
         with self.lock:
-            for mail in self.mails.values():
+            # Only letters still moving are looked at: a tick stays cheap however many letters are done.
+            for mail in [m for m in (self.mails.get(i) for i in list(self.active)) if m is not None]:
+                if mail.status not in ("waiting", "sent"):
+                    self.active.discard(mail.id)
+                    continue
                 if mail.status == "waiting" and mail.validated_at and now - mail.validated_at >= DISPATCH_DELAY:
                     self._dispatch(mail, now)
                 deadline = mail.deadline()
@@ -188,8 +194,8 @@ class LetterBook:
                 if mail.status == "sent" and deadline is not None and now >= deadline:
                     mail.negligence_date = deadline
                     self.change(mail, "negligence")
-            for consent in self.consents.values():
-                if consent.status == "pending" and now >= consent.deadline:
+            for consent in [c for c in self.consents.values() if c.status == "pending"]:
+                if now >= consent.deadline:
                     consent.status, consent.answered_at = "refused", consent.deadline
 
     def _dispatch(self, mail: Mail, now: dt.datetime) -> None:
@@ -224,6 +230,8 @@ class LetterBook:
     def change(self, mail: Mail, status: str) -> None:
         """Set a status and tell the sender's webhook with §1.12's fields (form-encoded, unsigned)."""
         mail.status = status
+        if status in ("waiting", "sent"):
+            self.active.add(mail.id)
         if not mail.webhook:
             return
         proof_kind = {"sent": "ev", "AR": "ar", "refused": "rf", "negligence": "ng", "bounced": "bc"}.get(status)
