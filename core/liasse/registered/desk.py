@@ -349,7 +349,7 @@ class RegisteredDesk(DeskBase):
         rendered: dict[int, build.RenderedLetter] | None = None,
     ) -> list[_LetterCall]:
         """Render each event once, then commit every letter with its outbox row, before any call."""
-        events = {c.event_id: self.host.events.event(c.event_id) for c in ready}
+        events = {event_id: self.host.events.event(event_id) for event_id in dict.fromkeys(c.event_id for c in ready)}
         documents: dict[int, build.RenderedLetter] = dict(rendered or {})
         for event_id, event in events.items():
             if event_id in documents:
