@@ -55,3 +55,11 @@ def test_intake_benchmark_reports_its_targets() -> None:
 def test_webhook_benchmark_reports_its_target() -> None:
     out = run("webhooks_intake.py", "--n", "20")
     assert re.search(r"^webhook acknowledgement median: \d+\.\d ms \(target ≤ 100 ms, .*\) (OK|BELOW)$", out, re.MULTILINE), out
+
+
+def test_ar24_letters_benchmark_reports_its_targets() -> None:
+    out = run("ar24_letters.py", "--n", "30", "--seq", "8", "--workers", "8")
+    assert re.search(r"^AR24 bulk send, 30 letters, ratio \d+\.\d\d× \(target ≥ 10×\) (OK|BELOW)$", out, re.MULTILINE), out
+    assert re.search(r"^HTTP requests per letter: \d\.\d{3} \(target ≤ 2\) OK$", out, re.MULTILINE), out
+    assert "uploads of the shared document: 1 (target 1) OK" in out, out
+    assert "letters to validate: 30/30, failed: 0" in out, out
