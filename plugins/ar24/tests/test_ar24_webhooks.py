@@ -74,3 +74,15 @@ def test_ar10_a_forged_notice_changes_nothing_the_api_does_not_say(office: Webho
     assert malformed.status_code == 400
     assert wait_for(lambda: office.worker.reports and sum(r.claimed for r in office.worker.reports) >= 2)
     assert desk.letter(letter.id).state is LetterState.TO_VALID
+
+
+def test_ar10_polling_fallback_catches_what_no_webhook_said(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LIASSE_SECRET_KEY", raising=False)
+    monkeypatch.delenv("LIASSE_DATABASE_URL", raising=False)
+    with webhook_office(tmp_path / "polling", "ar24", poll_every=0.5) as office:
+        desk = office.liasse.desk("ar24", "FICH")
+        letter = desk.send([NOTICE], otp=Secret(otp_code(DEMO_OTP_KEY))).results[0]  # no webhook URL given
+        assert isinstance(letter, Letter)
+        advance_clock(office.sandbox.url, seconds=60)
+        assert wait_for(lambda: desk.letter(letter.id).state is LetterState.SENT, timeout=15)
+        assert office.worker.polls >= 1 and deliveries(office) == []
