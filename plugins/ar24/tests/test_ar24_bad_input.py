@@ -159,3 +159,24 @@ def test_ar10_webhook_for_an_unknown_letter_is_refused_without_a_read(desk: Regi
         desk.refresh(["999999"])
     assert "999999" in caught.value.message("fr") and "ignored" in caught.value.message("en")
     assert len(requests.get(f"{sandbox_url}/_sandbox/requests", timeout=10).json()) == before
+
+
+def test_ar02_the_otp_is_never_stored_nor_logged(
+    desk: RegisteredDesk, office: Liasse, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    letters = prepared(desk)
+    code = otp_code(DEMO_OTP_KEY)
+    desk.validate([letter.id for letter in letters], Secret(code))
+    with office.store.session() as session:
+        import sqlalchemy as sa
+
+        tables = ("exchanges", "exchange_transitions", "outbox", "registered_letters", "audit_log")
+        dumped = " ".join(
+            str(row) for table in tables for row in session.execute(sa.text(f"SELECT * FROM {table}")).all()  # noqa: S608
+        )
+    assert code not in dumped
+    assert code not in caplog.text
+    assert DEMO_OTP_KEY not in dumped and DEMO_OTP_KEY not in caplog.text
