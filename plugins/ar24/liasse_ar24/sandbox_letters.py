@@ -52,6 +52,16 @@ WEBHOOK_RETRY_DELAYS: tuple[float, ...] = (15 * 60.0,) * 47
 
 SLUG_MESSAGES: dict[str, tuple[str, str]] = {
     "user_already_attached": ("Ce compte est déjà rattaché à votre API.", "This account is already attached."),
+    "user_already_exist": ("Un utilisateur avec la même adresse e-mail existe déjà.", "A user with the same email address already exists."),
+    "missing_firstname": ("Le prénom est manquant.", "The first name is missing."),
+    "missing_lastname": ("Le nom est manquant.", "The last name is missing."),
+    "missing_email": ("L'adresse e-mail est manquante.", "The e-mail address is missing."),
+    "email_wrong_format": ("L'adresse e-mail est mal formée.", "The e-mail address is malformed."),
+    "missing_city": ("La ville est manquante.", "The city is missing."),
+    "missing_zipcode": ("Le code postal est manquant.", "The postcode is missing."),
+    "missing_country": ("Le pays est manquant.", "The country is missing."),
+    "missing_company_siret": ("Le SIRET est manquant.", "The SIRET is missing."),
+    "error_company_siret": ("Le SIRET est invalide.", "The SIRET is invalid."),
     "missing_otp": ("Le code OTP est manquant.", "The OTP code is missing."),
     "invalid_otp": ("Le code OTP est invalide.", "The OTP code is invalid."),
     "otp_expired": ("Le code OTP a expiré.", "The OTP code has expired."),
@@ -64,7 +74,7 @@ SLUG_MESSAGES: dict[str, tuple[str, str]] = {
     "page_not_a4": ("Une page n'est pas au format A4.", "A page is not A4."),
     "invalid_email": ("L'adresse e-mail du destinataire est invalide.", "The recipient's e-mail is invalid."),
     "invalid_recipient": ("Le destinataire est incomplet.", "The recipient is incomplete."),
-    "missing_address": ("L'adresse postale du destinataire est manquante.", "The recipient's postal address is missing."),
+    "missing_address": ("L'adresse postale est manquante.", "The postal address is missing."),
     "invalid_type": ("Type d'envoi inconnu.", "Unknown kind of send."),
     "attachment_not_exist": ("La pièce jointe n'existe pas.", "The attachment does not exist."),
     "mail_not_exist": ("Le courrier n'existe pas.", "The mail does not exist."),
@@ -423,6 +433,45 @@ def mount_letters(sandbox: Sandbox, state: AR24State, *, retry_delays: tuple[flo
 
     # --- users (AR-01, AR-04) -------------------------------------------------------
 
+    @route("user/", ("POST",))
+    def user_create(call: ApiCall) -> Any:
+        """Create a sender account attached to the token (§1.6's fields and slugs); AR24 e-mails its confirmation."""
+        params = call.params
+        for field in ("firstname", "lastname", "email", "address1", "city", "zipcode", "country"):
+            if not params.get(field, "").strip():
+                raise AR24Failure(f"missing_{field if field != 'address1' else 'address'}")
+        email = params["email"].strip()
+        if "@" not in email or email.startswith("@") or email.endswith("@"):
+            raise AR24Failure("email_wrong_format")
+        if params.get("statut", "particulier") in ("professionnel", "administration") and params.get("country") == "FR":
+            siret = params.get("company_siret", "").replace(" ", "")
+            if not siret:
+                raise AR24Failure("missing_company_siret")
+            if not (siret.isdigit() and len(siret) == 14):
+                raise AR24Failure("error_company_siret")
+        if any(u.email.lower() == email.lower() for u in state.users.values()):
+            raise AR24Failure("user_already_exist")
+        user = state.add_user(
+            email,
+            secrets.token_urlsafe(12),
+            attached_to=call.account.token,
+            firstname=params["firstname"],
+            lastname=params["lastname"],
+            company=params.get("company", ""),
+            statut=params.get("statut", "particulier"),
+            address1=params["address1"],
+            zipcode=params["zipcode"],
+            city=params["city"],
+            country=params["country"],
+            confirmed=params.get("confirmed") == "1",
+        )
+        if not user.confirmed:
+            token = secrets.token_urlsafe(16)
+            book.access_requests[token] = (user.id, call.account.token)
+            link = sandbox.public_url(f"/confirm_access/{token}")
+            sandbox.outbox.email(email, "AR24 : confirmez votre compte", f"Confirmez votre compte AR24 : {link}")
+        return user.to_json()
+
     @route("user/request_access", ("POST",))
     def request_access(call: ApiCall) -> Any:
         """Ask an existing AR24 user to attach to the token: AR24 e-mails a confirmation link."""
@@ -452,6 +501,7 @@ def mount_letters(sandbox: Sandbox, state: AR24State, *, retry_delays: tuple[flo
             return _page("Autoriser l'accès", '<form method="post"><button>Autoriser</button></form>')
         user_id, api_token = book.access_requests.pop(token)
         state.users[user_id].tokens.add(api_token)
+        state.users[user_id].confirmed = True
         return _page("Accès autorisé", "<p>Votre compte AR24 est rattaché.</p>")
 
     @route("user/info", ("GET",))
