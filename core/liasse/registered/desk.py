@@ -36,7 +36,7 @@ from liasse.records import (
     RemoteLetter,
 )
 from liasse.registered import letters as build
-from liasse.registered.errors import LettersNotReady, OtpRefused, PaymentMeanAlreadyLinked, UnknownLetter
+from liasse.registered.errors import OtpRefused, PaymentMeanAlreadyLinked, UnknownLetter
 from liasse.registered.records import (
     ConsentChange,
     Letter,

@@ -5,13 +5,6 @@ from __future__ import annotations
 from liasse.errors import LiasseError
 
 
-class LettersNotReady(LiasseError):
-    """Some chosen letters cannot go: the summary lists each party in error and why (AR-07)."""
-
-    fr = "{count} lettre(s) ne peuvent pas partir : {summary_fr}. Corrigez, puis relancez la vérification."
-    en = "{count} letter(s) cannot go: {summary_en}. Fix them, then check again."
-
-
 class OtpRefused(LiasseError):
     """The provider refused the OTP code: nothing was validated, the letters wait as they were."""
 

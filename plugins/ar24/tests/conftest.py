@@ -7,8 +7,6 @@ from collections.abc import Callable
 import pytest
 from liasse.app import Liasse
 from liasse.registered import RegisteredDesk
-from liasse.sandbox import Sandbox
-from liasse_ar24.sandbox_letters import LetterBook
 
 
 @pytest.fixture
