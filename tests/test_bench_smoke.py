@@ -75,9 +75,19 @@ def test_suite_runner_runs_cases_and_summarises_their_targets() -> None:
     assert re.search(r"merge 3 PDFs of 2 pages: \d+ ms, 6 pages \(target ≤ 150 ms\) (OK|BELOW)", summary), summary
     assert re.search(r"hook call through the facade vs raw pluggy: ratio \d+\.\d\d× \(target ≤ 1\.5×\) (OK|BELOW)", summary)
     assert re.search(r"^3 cases in \d+ s: \d+ targets missed, 0 cases failed to run$", summary, re.MULTILINE), summary
+
+
 @pytest.mark.skipif(sys.platform != "linux" or shutil.which("curl") is None, reason="reads /proc; needs curl")
 def test_juriszone_upload_benchmark_reports_its_targets() -> None:
     out = run("juriszone_upload.py", "--small-count", "3", "--small-mb", "1", "--big-mb", "8", "--rounds", "1")
     label = r"3×1 MiB \+ 8 MiB upload"
     assert re.search(rf"^{label}, peak RSS growth: \d+\.\d MiB \(target ≤ 32 MiB\) (OK|BELOW)$", out, re.MULTILINE), out
     assert re.search(rf"^{label} vs curl -F: ratio \d+\.\d\d× \(target ≥ 0\.8×\) (OK|BELOW)$", out, re.MULTILINE), out
+
+
+def test_ar24_letters_benchmark_reports_its_targets() -> None:
+    out = run("ar24_letters.py", "--n", "30", "--seq", "8", "--workers", "8")
+    assert re.search(r"^AR24 bulk send, 30 letters, ratio \d+\.\d\d× \(target ≥ 10×\) (OK|BELOW)$", out, re.MULTILINE), out
+    assert re.search(r"^HTTP requests per letter: \d\.\d{3} \(target ≤ 2\) OK$", out, re.MULTILINE), out
+    assert "uploads of the shared document: 1 (target 1) OK" in out, out
+    assert "letters to validate: 30/30, failed: 0" in out, out

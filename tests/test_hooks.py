@@ -49,6 +49,17 @@ from liasse.records import (
     SignatureRequestDraft,
     StatusPage,
 )
+from liasse.records import (
+    AccountLink,
+    ConsentState,
+    LetterQuery,
+    OutgoingDocument,
+    PaymentMean,
+    ProofKind,
+    RemoteConsent,
+    RemoteLetter,
+)
+from liasse.secrets import Secret
 from liasse.settings import ProviderSettings
 
 NOW = dt.datetime(2026, 11, 22, 9, 30, tzinfo=dt.UTC)
@@ -111,6 +122,53 @@ class FakeProvider:
     def liasse_fetch_attestation(self, ctx: Any, remote_id: str, dest_dir: Path) -> ReceivedFile:
         self._seen("fetch_attestation", remote_id=remote_id)
         return ReceivedFile(remote_id, dest_dir / "attestation.pdf", "attestation.pdf", "application/pdf", 10, "0" * 64, NOW)
+
+    # --- registered mail (AR-01 … AR-12) ---
+
+    @hookimpl
+    def liasse_link_account(self, ctx: Any) -> AccountLink:
+        self._seen("link_account")
+        return AccountLink("1001", "jean.fichorga@fichorga.fr", attached=False)
+
+    @hookimpl
+    def liasse_list_consents(self, ctx: Any) -> tuple[RemoteConsent, ...]:
+        self._seen("list_consents")
+        return (RemoteConsent("c1", "sophie.durand@orange.fr", ConsentState.ACCEPTED, "http://x/consent/1"),)
+
+    @hookimpl
+    def liasse_request_consents(self, ctx: Any, emails: tuple[str, ...], delay_days: int) -> tuple[RemoteConsent, ...]:
+        self._seen("request_consents", emails=emails, delay_days=delay_days)
+        return tuple(RemoteConsent(f"c{i}", e, ConsentState.PENDING, "http://x") for i, e in enumerate(emails))
+
+    @hookimpl
+    def liasse_list_payment_means(self, ctx: Any) -> tuple[PaymentMean, ...]:
+        self._seen("list_payment_means")
+        return (PaymentMean("1", "Carte bancaire **** 4242"),)
+
+    @hookimpl
+    def liasse_upload_letter_document(self, ctx: Any, document: OutgoingDocument) -> str:
+        self._seen("upload_letter_document", sha256=document.sha256)
+        return f"{self.name}-file-1"
+
+    @hookimpl
+    def liasse_validate_letters(self, ctx: Any, remote_ids: tuple[str, ...], otp: Secret) -> tuple[RemoteLetter, ...]:
+        self._seen("validate_letters", remote_ids=remote_ids)
+        return tuple(RemoteLetter(r, "waiting", "k", NOW) for r in remote_ids)
+
+    @hookimpl
+    def liasse_read_letter(self, ctx: Any, remote_id: str) -> RemoteLetter:
+        self._seen("read_letter", remote_id=remote_id)
+        return RemoteLetter(remote_id, "sent", "k", NOW, sent_at=NOW)
+
+    @hookimpl
+    def liasse_list_letters(self, ctx: Any, query: LetterQuery) -> tuple[RemoteLetter, ...]:
+        self._seen("list_letters", status=query.status)
+        return (RemoteLetter("m1", "AR", "k", NOW, acknowledged_at=NOW),)
+
+    @hookimpl
+    def liasse_fetch_proof(self, ctx: Any, remote_id: str, proof: ProofKind, dest_dir: Path) -> ReceivedFile:
+        self._seen("fetch_proof", proof=proof)
+        return ReceivedFile(remote_id, dest_dir / "proof.pdf", "proof.pdf", "application/pdf", 10, "0" * 64, NOW)
 
     @hookimpl
     def liasse_request_document(self, ctx: Any, request: DocumentRequestDraft, idempotency_key: str) -> RemoteExchange:
@@ -298,6 +356,72 @@ def test_hook_liasse_send_registered_mail(two_providers: Any) -> None:
     result = hooks.send_registered_mail(ctx_for("alpha"), letter, "k")
     assert result.provider == "alpha"
     only_alpha_called(alpha, beta, "send_registered_mail")
+
+
+def test_hook_liasse_link_account(two_providers: Any) -> None:
+    hooks, alpha, beta = two_providers
+    link = hooks.link_account(ctx_for("alpha"))
+    assert link.provider == "alpha" and link.attached is False
+    only_alpha_called(alpha, beta, "link_account")
+
+
+def test_hook_liasse_list_consents(two_providers: Any) -> None:
+    hooks, alpha, beta = two_providers
+    consents = hooks.list_consents(ctx_for("alpha"))
+    assert [c.provider for c in consents] == ["alpha"] and consents[0].state is ConsentState.ACCEPTED
+    only_alpha_called(alpha, beta, "list_consents")
+
+
+def test_hook_liasse_request_consents(two_providers: Any) -> None:
+    hooks, alpha, beta = two_providers
+    consents = hooks.request_consents(ctx_for("alpha"), ("a@x.fr", "b@x.fr"), 10)
+    assert [c.email for c in consents] == ["a@x.fr", "b@x.fr"]
+    assert alpha.calls == [("request_consents", {"emails": ("a@x.fr", "b@x.fr"), "delay_days": 10})]
+    assert beta.calls == []
+
+
+def test_hook_liasse_list_payment_means(two_providers: Any) -> None:
+    hooks, alpha, beta = two_providers
+    assert [m.provider for m in hooks.list_payment_means(ctx_for("alpha"))] == ["alpha"]
+    only_alpha_called(alpha, beta, "list_payment_means")
+
+
+def test_hook_liasse_upload_letter_document(two_providers: Any, tmp_path: Path) -> None:
+    hooks, alpha, beta = two_providers
+    document = OutgoingDocument(tmp_path / "l.pdf", "l.pdf", "application/pdf", 10, "a" * 64)
+    assert hooks.upload_letter_document(ctx_for("alpha"), document) == "alpha-file-1"
+    only_alpha_called(alpha, beta, "upload_letter_document")
+
+
+def test_hook_liasse_validate_letters(two_providers: Any) -> None:
+    hooks, alpha, beta = two_providers
+    letters = hooks.validate_letters(ctx_for("alpha"), ("m1", "m2"), Secret("123456"))
+    assert [(letter.remote_id, letter.status, letter.provider) for letter in letters] == [
+        ("m1", "waiting", "alpha"),
+        ("m2", "waiting", "alpha"),
+    ]
+    only_alpha_called(alpha, beta, "validate_letters")
+
+
+def test_hook_liasse_read_letter(two_providers: Any) -> None:
+    hooks, alpha, beta = two_providers
+    letter = hooks.read_letter(ctx_for("alpha"), "m9")
+    assert (letter.remote_id, letter.status, letter.provider) == ("m9", "sent", "alpha")
+    only_alpha_called(alpha, beta, "read_letter")
+
+
+def test_hook_liasse_list_letters(two_providers: Any) -> None:
+    hooks, alpha, beta = two_providers
+    letters = hooks.list_letters(ctx_for("alpha"), LetterQuery(status="AR"))
+    assert [(letter.status, letter.provider) for letter in letters] == [("AR", "alpha")]
+    assert alpha.calls == [("list_letters", {"status": "AR"})]
+
+
+def test_hook_liasse_fetch_proof(two_providers: Any, tmp_path: Path) -> None:
+    hooks, alpha, beta = two_providers
+    received = hooks.fetch_proof(ctx_for("alpha"), "m1", ProofKind.RECEIPT, tmp_path)
+    assert received.provider == "alpha" and received.file_name == "proof.pdf"
+    assert alpha.calls == [("fetch_proof", {"proof": ProofKind.RECEIPT})]
 
 
 def test_hook_liasse_share_documents(two_providers: Any) -> None:

@@ -52,6 +52,9 @@ TABLES = {
     "webhook_events",
     "sync_cursors",
     "audit_log",
+    "registered_letters",
+    "registered_consents",
+    "registered_payment_links",
 }
 
 T0 = dt.datetime(2023, 10, 9, 14, 29, tzinfo=dt.UTC)

@@ -274,6 +274,12 @@ class Liasse:
         from liasse_hostapi.records import Right
 
         info = self.provider(provider)
+        if Capability.REGISTERED_MAIL in info.capabilities:
+            # Registered mail has its own desk (letters, consents, OTP); the outbox relay reaches it here too.
+            from liasse.registered import RegisteredDesk
+
+            self.authorize(provider, user_login)
+            return RegisteredDesk(self, provider, user_login, account_owner)  # type: ignore[return-value]
         if Capability.EXCHANGE not in info.capabilities:
             raise CapabilityMissing(
                 title=info.title,

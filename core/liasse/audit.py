@@ -74,6 +74,11 @@ class Action(enum.Enum):
     SHARE_CREATE = "share.create"
     SHARE_SYNC = "share.sync"
     SHARE_IMPORT = "share.import"
+    #: Registered mail (AR-01 … AR-12).
+    CONSENT = "letter.consent"
+    PAYMENT_LINK = "letter.payment_link"
+    LETTER_SEND = "letter.send"
+    LETTER_VALIDATE = "letter.validate"
 
 
 class Outcome(enum.Enum):

@@ -50,8 +50,12 @@ CAPABILITY_HOOKS: dict[Capability, tuple[str, ...]] = {
     ),
     Capability.REGISTERED_MAIL: (
         "liasse_send_registered_mail",
-        "liasse_sync_status",
-        "liasse_fetch_document",
+        "liasse_upload_letter_document",
+        "liasse_validate_letters",
+        "liasse_read_letter",
+        "liasse_list_letters",
+        "liasse_fetch_proof",
+        "liasse_find_sent",
     ),
     Capability.SHARE: (
         "liasse_export_file",

@@ -19,6 +19,13 @@ from liasse.errors import CapabilityMissing, UnknownProvider
 from liasse.manager import LiassePluginManager
 from liasse.records import (
     AccessReport,
+    AccountLink,
+    LetterQuery,
+    OutgoingDocument,
+    PaymentMean,
+    ProofKind,
+    RemoteConsent,
+    RemoteLetter,
     BankDetails,
     BankWarning,
     ContactDraft,
@@ -47,6 +54,7 @@ from liasse.records import (
     StatusPage,
     WebhookNotice,
 )
+from liasse.secrets import Secret
 
 if TYPE_CHECKING:
     from liasse_hostapi.records import Account, Attachment, IbanRecord
@@ -80,6 +88,15 @@ _STEP_WORDS: dict[str, tuple[str, str]] = {
     "liasse_read_webhook": ("réception des notifications (webhooks)", "webhook intake"),
     "liasse_read_status": ("lecture du statut d'un élément", "item status read"),
     "liasse_find_sent": ("recherche d'un envoi", "sent item lookup"),
+    "liasse_link_account": ("rattachement du compte", "account link"),
+    "liasse_list_consents": ("mise à jour des consentements", "consent update"),
+    "liasse_request_consents": ("demande de consentement", "consent request"),
+    "liasse_list_payment_means": ("moyens de paiement", "payment means"),
+    "liasse_upload_letter_document": ("dépôt du document d'une lettre", "letter document upload"),
+    "liasse_validate_letters": ("validation des lettres par code OTP", "OTP validation of letters"),
+    "liasse_read_letter": ("statut d'une lettre recommandée", "registered letter status"),
+    "liasse_list_letters": ("liste des lettres recommandées", "registered letter list"),
+    "liasse_fetch_proof": ("preuve de dépôt ou de réception", "deposit or receipt proof"),
 }
 
 
@@ -169,6 +186,73 @@ class Hooks:
         return self._route(
             "liasse_send_registered_mail", ctx, RemoteExchange, letter=letter, idempotency_key=idempotency_key
         )
+
+    # --- registered mail (AR-01 … AR-12) ----------------------------------------
+
+    def link_account(self, ctx: ProviderContext[Any]) -> AccountLink:
+        """Link the user's provider account to the office's API (``liasse_link_account``)."""
+        return self._route_as("liasse_link_account", ctx, AccountLink)
+
+    def list_consents(self, ctx: ProviderContext[Any]) -> tuple[RemoteConsent, ...]:
+        """The user's consent requests (``liasse_list_consents``)."""
+        return self._route_as("liasse_list_consents", ctx, tuple)
+
+    def request_consents(
+        self, ctx: ProviderContext[Any], emails: tuple[str, ...], delay_days: int
+    ) -> tuple[RemoteConsent, ...]:
+        """Send consent requests (``liasse_request_consents``)."""
+        return self._route_as("liasse_request_consents", ctx, tuple, emails=emails, delay_days=delay_days)
+
+    def list_payment_means(self, ctx: ProviderContext[Any]) -> tuple[PaymentMean, ...]:
+        """The user's payment means (``liasse_list_payment_means``)."""
+        return self._route_as("liasse_list_payment_means", ctx, tuple)
+
+    def upload_letter_document(self, ctx: ProviderContext[Any], document: OutgoingDocument) -> str:
+        """Upload one letter document; the provider's id (``liasse_upload_letter_document``)."""
+        return self._route_as("liasse_upload_letter_document", ctx, str, document=document)
+
+    def validate_letters(
+        self, ctx: ProviderContext[Any], remote_ids: tuple[str, ...], otp: Secret
+    ) -> tuple[RemoteLetter, ...]:
+        """Validate letters with one OTP (``liasse_validate_letters``)."""
+        return self._route_as("liasse_validate_letters", ctx, tuple, remote_ids=remote_ids, otp=otp)
+
+    def read_letter(self, ctx: ProviderContext[Any], remote_id: str) -> RemoteLetter:
+        """One letter now (``liasse_read_letter``)."""
+        return self._route_as("liasse_read_letter", ctx, RemoteLetter, remote_id=remote_id)
+
+    def list_letters(self, ctx: ProviderContext[Any], query: LetterQuery) -> tuple[RemoteLetter, ...]:
+        """The user's letters matching ``query`` (``liasse_list_letters``)."""
+        return self._route_as("liasse_list_letters", ctx, tuple, query=query)
+
+    def fetch_proof(self, ctx: ProviderContext[Any], remote_id: str, proof: ProofKind, dest_dir: Path) -> ReceivedFile:
+        """Download one proof of a letter (``liasse_fetch_proof``)."""
+        return self._route_as("liasse_fetch_proof", ctx, ReceivedFile, remote_id=remote_id, proof=proof, dest_dir=dest_dir)
+
+    def _route_as(self, hook: str, ctx: ProviderContext[Any], kind: type[Any], **kwargs: Any) -> Any:
+        """:meth:`_route` for results that are tuples or strings: records in them are tagged with the provider."""
+        if kind not in (tuple, str):
+            return self._route(hook, ctx, kind, **kwargs)
+        info = self._providers.get(ctx.provider)
+        if info is None:
+            raise UnknownProvider(name=ctx.provider, known=", ".join(sorted(self._providers)) or "aucun / none")
+        result = self._caller(hook, ctx.provider)(ctx=ctx, **kwargs)
+        if result is None:
+            step_fr, step_en = _STEP_WORDS.get(hook, (hook, hook))
+            raise CapabilityMissing(
+                title=info.title,
+                step_fr=step_fr,
+                step_en=step_en,
+                candidates=", ".join(self._providers[n].title for n in self.providers_with(hook)) or "aucun / none",
+            )
+        if not isinstance(result, kind):
+            raise TypeError(f"{ctx.provider}: {hook} returned {type(result).__name__}, expected {kind.__name__}")
+        if isinstance(result, tuple):
+            return tuple(
+                attrs.evolve(item, provider=ctx.provider) if attrs.has(type(item)) and hasattr(item, "provider") else item
+                for item in result
+            )
+        return result
 
     def share_documents(self, ctx: ProviderContext[Any], share: ShareDraft, idempotency_key: str) -> RemoteExchange:
         """Share documents in a shared zone (``liasse_share_documents``)."""

@@ -48,6 +48,12 @@ if TYPE_CHECKING:
         ProviderLimits,
         ReceivedFile,
         RegisteredLetterDraft,
+        AccountLink,
+        LetterQuery,
+        PaymentMean,
+        ProofKind,
+        RemoteConsent,
+        RemoteLetter,
         ReminderChannel,
         ReminderReceipt,
         RemoteContact,
@@ -62,6 +68,8 @@ if TYPE_CHECKING:
         StatusPage,
         WebhookNotice,
     )
+    from liasse.records.remote import OutgoingDocument
+    from liasse.secrets import Secret
 
 #: Version of these specs. A plugin's ``ProviderInfo.spec_version`` must share its major.
 SPEC_VERSION = "1.2"
@@ -91,6 +99,15 @@ ROUTED_HOOKS: tuple[str, ...] = (
     "liasse_read_webhook",
     "liasse_read_status",
     "liasse_find_sent",
+    "liasse_link_account",
+    "liasse_list_consents",
+    "liasse_request_consents",
+    "liasse_list_payment_means",
+    "liasse_upload_letter_document",
+    "liasse_validate_letters",
+    "liasse_read_letter",
+    "liasse_list_letters",
+    "liasse_fetch_proof",
 )
 
 
@@ -303,6 +320,66 @@ def liasse_find_sent(ctx: ProviderContext[Any], operation: str, idempotency_key:
     same key. A provider without idempotency keys must implement it, or a
     crash at the wrong moment sends twice.
     """
+
+
+# --- registered mail (AR-01 … AR-12) ---------------------------------------------
+
+
+@hookspec(firstresult=True)
+def liasse_link_account(ctx: ProviderContext[Any]) -> AccountLink:
+    """Ask to link the user's provider account (``ctx.credentials.login``) to the office's API (AR-01).
+
+    The provider e-mails the user a confirmation link; until it is followed
+    the result has ``attached=False``. Calling it again once confirmed
+    returns ``attached=True`` and sends nothing.
+    """
+
+
+@hookspec(firstresult=True)
+def liasse_list_consents(ctx: ProviderContext[Any]) -> tuple[RemoteConsent, ...]:
+    """Every consent request of the user at the provider, with its state and link (AR-03 "update consents")."""
+
+
+@hookspec(firstresult=True)
+def liasse_request_consents(
+    ctx: ProviderContext[Any], emails: tuple[str, ...], delay_days: int
+) -> tuple[RemoteConsent, ...]:
+    """Send consent requests to ``emails``, answered within ``delay_days`` (3 to 30) or refused (AR-03)."""
+
+
+@hookspec(firstresult=True)
+def liasse_list_payment_means(ctx: ProviderContext[Any]) -> tuple[PaymentMean, ...]:
+    """The payment means the provider has for the user (AR-04)."""
+
+
+@hookspec(firstresult=True)
+def liasse_upload_letter_document(ctx: ProviderContext[Any], document: OutgoingDocument) -> str:
+    """Upload one letter document and return the provider's id for it (AR-08: shared documents once)."""
+
+
+@hookspec(firstresult=True)
+def liasse_validate_letters(
+    ctx: ProviderContext[Any], remote_ids: tuple[str, ...], otp: Secret
+) -> tuple[RemoteLetter, ...]:
+    """Validate letters prepared without identification with one OTP the user typed (AR-02, AR-09).
+
+    ``otp`` is used for this call only: never stored, logged or echoed.
+    """
+
+
+@hookspec(firstresult=True)
+def liasse_read_letter(ctx: ProviderContext[Any], remote_id: str) -> RemoteLetter:
+    """One letter as the provider reports it now (AR-10; a webhook's re-read)."""
+
+
+@hookspec(firstresult=True)
+def liasse_list_letters(ctx: ProviderContext[Any], query: LetterQuery) -> tuple[RemoteLetter, ...]:
+    """The user's letters at the provider matching ``query`` (AR-10; the polling fallback)."""
+
+
+@hookspec(firstresult=True)
+def liasse_fetch_proof(ctx: ProviderContext[Any], remote_id: str, proof: ProofKind, dest_dir: Path) -> ReceivedFile:
+    """Download one proof of a letter as a PDF into ``dest_dir`` (AR-12)."""
 
 
 # --- extension points (every implementation takes part) ------------------------

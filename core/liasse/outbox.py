@@ -48,7 +48,7 @@ import sqlalchemy as sa
 from liasse.errors import ActionNotPossible, LiasseError, NotFound, ProviderUnavailable, SendGivenUp, SendInProgress
 from liasse.records import RemoteExchange
 from liasse.retries import DEFAULT_HORIZON, outbox_delay
-from liasse.states import ExchangeKind, RequestState, SendState
+from liasse.states import ExchangeKind, RequestState, SendState, machine_for
 from liasse.store import leases, record_transition
 from liasse.store.models import Exchange as ExchangeRow
 from liasse.store.models import OutboxEntry, utcnow
@@ -62,7 +62,7 @@ log = logging.getLogger(__name__)
 #: The crash tests' hook: ``after_commit``, ``after_send`` or ``during_call:<seconds>``.
 CRASH_VARIABLE = "LIASSE_CRASH_AT"
 #: The operations the relay knows how to replay: those an exchange row describes completely.
-REPLAYABLE = ("liasse_request_document", "liasse_send_documents")
+REPLAYABLE = ("liasse_request_document", "liasse_send_documents", "liasse_send_registered_mail")
 #: A claimed row is its relay's for this long; past it, another relay takes it over (reconciling first).
 DEFAULT_LEASE = dt.timedelta(minutes=10)
 #: Rows claimed per statement by :meth:`OutboxRelay.run_once`.
@@ -223,7 +223,7 @@ class OutboxRelay:
             if entry.status == "in_flight" and entry.lease_until is not None and entry.lease_until > utcnow():
                 raise _in_progress(exchange.label, entry)
             if exchange.state == RequestState.FAILED.value:
-                target = RequestState.PENDING if exchange.kind == ExchangeKind.REQUEST.value else SendState.PENDING
+                target = machine_for(exchange.kind).parse(RequestState.PENDING.value)
                 record_transition(session, exchange, target, by=by)
             elif exchange.state != RequestState.PENDING.value:
                 raise ActionNotPossible(
@@ -438,7 +438,7 @@ class OutboxRelay:
                         days=max(1, round(horizon.total_seconds() / 86400)),
                         last_error=outcome.message(),
                     )
-                    failed = RequestState.FAILED if exchange.kind == ExchangeKind.REQUEST.value else SendState.FAILED
+                    failed = machine_for(exchange.kind).parse(RequestState.FAILED.value)
                     record_transition(session, exchange, failed, by="outbox", error=given_up.message())
                     entry.status, entry.last_error = "dead", given_up.message()
                     return RelayOutcome(row.entry_id, row.exchange_id, "dead", given_up.message())
@@ -452,7 +452,7 @@ class OutboxRelay:
             if call is None or isinstance(desk, LiasseError):
                 # Refused before any call (contact deleted, file moved, credentials missing): told, kept.
                 assert isinstance(outcome, LiasseError)
-                failed = RequestState.FAILED if exchange.kind == ExchangeKind.REQUEST.value else SendState.FAILED
+                failed = machine_for(exchange.kind).parse(RequestState.FAILED.value)
                 record_transition(session, exchange, failed, by="outbox", error=outcome.message())
                 entry.status, entry.last_error = "failed", outcome.message()
                 return RelayOutcome(row.entry_id, row.exchange_id, "failed", outcome.message())

@@ -6,8 +6,10 @@ table does not allow is refused with a sentence that says which states are
 possible instead. The state words are those of the DocSecure manual (Envoyé,
 Relancé, Terminé, Terminé avec PJ à récupérer), in French and in English.
 
-Signature files and registered letters have no machine here yet: the store
-records their states as given.
+Registered letters follow AR24's status words (``to_valid``, ``waiting``,
+``sent``, ``AR``, ``refused``, ``negligence``, ``bounced``) as labels of
+named states; shares follow the shared zone's (JZ-04 … JZ-08). Signature
+files have no machine here yet: the store records their states as given.
 """
 
 from __future__ import annotations
@@ -86,6 +88,25 @@ class ShareState(LabelledState):
     EXPIRED = ("expired", "Expiré", "Expired")
     #: Closed by the office before its expiry.
     CLOSED = ("closed", "Clôturé", "Closed")
+    FAILED = ("failed", "Échec d'envoi", "Sending failed")
+
+
+class LetterState(LabelledState):
+    """Where a registered letter stands (AR-08 … AR-10); the provider's word is its value."""
+
+    #: Committed with its outbox row, not yet accepted by the provider.
+    PENDING = ("pending", "À envoyer", "To send")
+    #: Prepared at the provider, waiting for the sender's OTP validation (AR-08).
+    TO_VALID = ("to_valid", "À valider", "To validate")
+    #: Validated, in the provider's queue (AR-09).
+    WAITING = ("waiting", "En cours d'envoi", "Being sent")
+    #: Time-stamped and notified: the recipient's delay runs (deposit and sending proofs).
+    SENT = ("sent", "Envoyée", "Sent")
+    ACKNOWLEDGED = ("AR", "Acceptée (AR)", "Acknowledged")
+    REFUSED = ("refused", "Refusée", "Refused")
+    #: Not claimed within 15 days (21 for an electronic notice).
+    NEGLECTED = ("negligence", "Négligée", "Not claimed")
+    BOUNCED = ("bounced", "Non distribuée (rebond)", "Bounced")
     FAILED = ("failed", "Échec d'envoi", "Sending failed")
 
 
@@ -245,10 +266,34 @@ SHARE_MACHINE: StateMachine[ShareState] = StateMachine(
 )
 """Shares: opened, completed by the recipients, expired at their date or closed by the office."""
 
+
+_L = LetterState
+_LETTER_OUTCOMES = (_L.ACKNOWLEDGED, _L.REFUSED, _L.NEGLECTED, _L.BOUNCED)
+LETTER_MACHINE: StateMachine[LetterState] = StateMachine(
+    name_fr="la lettre recommandée",
+    name_en="the registered letter",
+    states=LetterState,
+    initial=_L.PENDING,
+    transitions={
+        (_L.PENDING, _L.TO_VALID),
+        # Sent with the OTP at once: straight into the provider's queue.
+        (_L.PENDING, _L.WAITING),
+        (_L.PENDING, _L.FAILED),
+        (_L.FAILED, _L.PENDING),
+        (_L.TO_VALID, _L.WAITING),
+        # A poll may miss the short-lived states: each later state is reachable directly.
+        (_L.TO_VALID, _L.SENT),
+        (_L.WAITING, _L.SENT),
+        *((source, outcome) for source in (_L.TO_VALID, _L.WAITING, _L.SENT) for outcome in _LETTER_OUTCOMES),
+    },
+)
+"""Letters: prepared, validated with the OTP, sent, then accepted, refused, not claimed or bounced."""
+
 MACHINES: Mapping[ExchangeKind, StateMachine[Any]] = {
     ExchangeKind.REQUEST: REQUEST_MACHINE,
     ExchangeKind.SEND: SEND_MACHINE,
     ExchangeKind.SHARE: SHARE_MACHINE,
+    ExchangeKind.LETTER: LETTER_MACHINE,
 }
 """The kinds whose states liasse checks; the others are recorded as given."""
 

@@ -53,7 +53,8 @@ ROTATION_OVERLAP = dt.timedelta(hours=24)
 USER_AGENT = "liasse-sandbox-webhooks"
 
 
-SCHEMES = ("standard", "yousign")
+SCHEMES = ("standard", "yousign", "form")
+"""``"form"`` (AR24, §1.12): the event's fields form-encoded, unsigned, no envelope."""
 
 
 def new_secret(scheme: str = "standard") -> str:
@@ -216,6 +217,10 @@ class WebhookSender:
         return event_id
 
     def _body(self, event_id: str, event_type: str, data: dict[str, Any], subscription: Subscription, now: int) -> bytes:
+        if self.scheme == "form":
+            from urllib.parse import urlencode
+
+            return urlencode({key: str(value) for key, value in data.items()}).encode()
         if self.scheme == "yousign":
             payload: dict[str, Any] = {
                 "event_id": event_id,
@@ -241,6 +246,8 @@ class WebhookSender:
             subscription = self._subscriptions.get(delivery.subscription_id)
             keys = subscription.active_secrets(dt.datetime.now(dt.UTC)) if subscription and subscription.signed else []
             retry = len(delivery.attempts)
+        if self.scheme == "form":
+            return {"Content-Type": "application/x-www-form-urlencoded", "User-Agent": USER_AGENT}
         if self.scheme == "yousign":
             headers = {
                 "Content-Type": "application/json",

@@ -470,3 +470,82 @@ class ShareNotification(Base):
     party_ref: Mapped[str | None] = mapped_column(String(64))
     document_remote_id: Mapped[str | None] = mapped_column(String(255))
     at: Mapped[dt.datetime]
+
+
+# --- registered mail (AR-01 … AR-12) --------------------------------------------------------
+
+
+class RegisteredLetter(Base):
+    """A registered letter's own data beside its exchange row (kind "letter", AR-05 … AR-12).
+
+    The exchange row carries the state (:class:`liasse.states.LetterState`),
+    the provider's id and the outbox link; this row says which event and
+    party it comes from, how it goes, and where its proofs were archived.
+    """
+
+    __tablename__ = "registered_letters"
+    __table_args__ = (Index(None, "event_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id", ondelete="CASCADE"), unique=True)
+    event_id: Mapped[int] = mapped_column(Integer)
+    #: The party within the event (see :func:`liasse.registered.letters.party_key`).
+    party_key: Mapped[str] = mapped_column(String(255))
+    party_name: Mapped[str] = mapped_column(String(255))
+    #: A :class:`liasse.records.LetterKind` value.
+    letter_kind: Mapped[str] = mapped_column(String(16))
+    recipient_email: Mapped[str | None] = mapped_column(String(320))
+    postal_address: Mapped[str | None] = mapped_column(String(500))
+    colour: Mapped[bool] = mapped_column(Boolean, default=False)
+    double_sided: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The rendered PDF (letter and attachments), kept until the letter has left.
+    document_path: Mapped[str] = mapped_column(Text)
+    document_sha256: Mapped[str] = mapped_column(String(64))
+    #: The provider's id of the uploaded document, shared by letters with the same content.
+    document_remote_id: Mapped[str | None] = mapped_column(String(255))
+    deposit_at: Mapped[dt.datetime | None]
+    acknowledged_at: Mapped[dt.datetime | None]
+    refused_at: Mapped[dt.datetime | None]
+    negligence_at: Mapped[dt.datetime | None]
+    bounced_at: Mapped[dt.datetime | None]
+    #: Host attachments holding the proofs of deposit and of the outcome (AR-12).
+    deposit_proof_id: Mapped[int | None] = mapped_column(Integer)
+    outcome_proof_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class RegisteredConsent(Base):
+    """AR-03: a party's consent to registered e-mail, ticked by hand or pulled from the provider."""
+
+    __tablename__ = "registered_consents"
+    __table_args__ = (UniqueConstraint("provider", "provider_account", "party_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(64))
+    provider_account: Mapped[str] = mapped_column(String(255))
+    party_key: Mapped[str] = mapped_column(String(255))
+    party_name: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(320))
+    ticked: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The provider's state of the request (accepted, refused, pending), None if never asked.
+    remote_state: Mapped[str | None] = mapped_column(String(16))
+    remote_id: Mapped[str | None] = mapped_column(String(255))
+    #: The page where the party answers: usable as a letter variable.
+    link: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class PaymentLink(Base):
+    """AR-04: which of the provider's payment means pays for a host entity's letters (linked once)."""
+
+    __tablename__ = "registered_payment_links"
+    __table_args__ = (UniqueConstraint("provider", "provider_account", "entity"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(64))
+    provider_account: Mapped[str] = mapped_column(String(255))
+    #: The host entity (an office bank account's label, or an account number).
+    entity: Mapped[str] = mapped_column(String(255))
+    payment_mean_id: Mapped[str] = mapped_column(String(255))
+    label: Mapped[str] = mapped_column(String(255))
+    created_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

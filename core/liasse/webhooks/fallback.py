@@ -34,12 +34,13 @@ def sync_connected(liasse: Liasse) -> dict[tuple[str, str], SyncReport]:
     the error's class and skipped: the next round tries again.
     """
     from liasse.desk import ExchangeDesk
+    from liasse.registered import RegisteredDesk
 
     reports: dict[tuple[str, str], SyncReport] = {}
     providers = [
         name
         for name, info in sorted(liasse.providers.items())
-        if Capability.EXCHANGE in info.capabilities and info.credential_fields
+        if info.capabilities & {Capability.EXCHANGE, Capability.REGISTERED_MAIL} and info.credential_fields
     ]
     if not providers:
         return reports
@@ -54,7 +55,9 @@ def sync_connected(liasse: Liasse) -> dict[tuple[str, str], SyncReport]:
             credentials = liasse.vault.load(user_login, provider)
             if credentials is None or (provider, credentials.login) in reports:
                 continue
-            reports[(provider, credentials.login)] = ExchangeDesk(liasse, provider, user_login).sync()
+            # Registered mail polls its letters with its own desk (AR-10's polling fallback).
+            desk = RegisteredDesk if Capability.REGISTERED_MAIL in liasse.providers[provider].capabilities else ExchangeDesk
+            reports[(provider, credentials.login)] = desk(liasse, provider, user_login).sync()  # type: ignore[assignment]
         except LiasseError as error:
             log.warning("fallback sync of %s for %s failed: %s", provider, user_login, type(error).__name__)
     return reports

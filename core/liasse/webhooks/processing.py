@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import sqlalchemy as sa
@@ -122,14 +122,18 @@ def account_desk(liasse: Liasse, provider: str, provider_account: str, hints: It
     credentials for the provider; none: :class:`WebhookAccountUnknown`
     (the event is retried, in case someone connects meanwhile).
     """
+    from liasse.capabilities import Capability
     from liasse.desk import ExchangeDesk
+    from liasse.registered import RegisteredDesk
 
     info = liasse.provider(provider)
+    # Registered letters have their own desk, with the same refresh() and sync().
+    desk_class: Any = RegisteredDesk if Capability.REGISTERED_MAIL in info.capabilities else ExchangeDesk
     candidates = list(dict.fromkeys(hints))
     if not info.credential_fields:
         # Office-level keys (ESign): every user reaches the same account.
         if candidates:
-            return ExchangeDesk(liasse, provider, candidates[0])
+            return desk_class(liasse, provider, candidates[0])  # type: ignore[no-any-return]
     else:
         with liasse.store.session() as session:
             stored = session.scalars(
@@ -141,7 +145,7 @@ def account_desk(liasse: Liasse, provider: str, provider_account: str, hints: It
             except LiasseError:
                 continue
             if credentials is not None and credentials.login == provider_account:
-                return ExchangeDesk(liasse, provider, user_login)
+                return desk_class(liasse, provider, user_login)  # type: ignore[no-any-return]
     raise WebhookAccountUnknown(title=info.title, account=provider_account, provider=provider)
 
 

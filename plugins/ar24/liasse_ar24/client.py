@@ -13,9 +13,12 @@ here that call :meth:`AR24Client.call`.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import uuid
 from collections.abc import Callable, Mapping
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from liasse.errors import AccessDenied, OfficeKeysRefused, ProviderError, ProviderUnavailable
 from liasse.records import ProviderContext
@@ -79,6 +82,71 @@ class AR24Client:
         users = _object(self.call("GET", "user/list")).get("users", [])
         return [u for u in users if isinstance(u, dict)] if isinstance(users, list) else []
 
+    def request_access(self, email: str) -> dict[str, Any]:
+        """``POST user/request_access`` (AR-01): AR24 e-mails the user a link to attach the account."""
+        return _object(self.call("POST", "user/request_access", {"email": email}))
+
+    def user_info(self, id_user: str) -> dict[str, Any]:
+        """``GET user/info``: the user with its payment means (AR-04)."""
+        return _object(self.call("GET", "user/info", {"id_user": id_user}))
+
+    def payment_request(self, id_user: str) -> str:
+        """``POST user/payment_request`` with ``get_link``: where the user adds a payment means."""
+        return str(_object(self.call("POST", "user/payment_request", {"id_user": id_user, "get_link": "1"})).get("link", ""))
+
+    def auth_otp(self, id_user: str, otp: str) -> dict[str, Any]:
+        """``POST user/auth_otp`` (AR-02): one OTP for a hash allowing eIDAS sends for an hour."""
+        return _object(self.call("POST", "user/auth_otp", {"id_user": id_user, "otp": otp}))
+
+    # --- consents (AR-03) ----------------------------------------------------------
+
+    def request_consents(self, id_user: str, emails: list[str], delay_days: int) -> list[dict[str, Any]]:
+        """``POST consent/``: consent requests with a reply delay (route assumed, see the README)."""
+        fields = {"id_user": id_user, "delay": str(delay_days)}
+        fields.update({f"email[{i}]": email for i, email in enumerate(emails)})
+        return _objects(_object(self.call("POST", "consent/", fields)).get("consents"))
+
+    def consents(self, id_user: str) -> list[dict[str, Any]]:
+        """``GET consent/list``: the user's consent requests and their states."""
+        return _objects(_object(self.call("GET", "consent/list", {"id_user": id_user})).get("consents"))
+
+    # --- letters (AR-05 … AR-10) ---------------------------------------------------
+
+    def upload(self, id_user: str, path: Path, file_name: str) -> str:
+        """``POST attachment/``: one PDF streamed from disk as multipart ``file``; its ``file_id``."""
+        with path.open("rb") as stream:
+            result = self.call(
+                "POST", "attachment/", {"id_user": id_user}, stream=(file_name, stream, path.stat().st_size)
+            )
+        return str(_object(result).get("file_id", ""))
+
+    def send_mail(self, fields: Mapping[str, str]) -> dict[str, Any]:
+        """``POST mail/``: the letter as AR24 recorded it."""
+        return _object(self.call("POST", "mail/", fields))
+
+    def validate(self, id_user: str, mail_ids: list[str], otp: str) -> list[dict[str, Any]]:
+        """``POST mail/valid`` (AR-09): queued letters validated with one OTP (route assumed, see the README)."""
+        fields = {"id_user": id_user, "otp": otp}
+        fields.update({f"id[{i}]": mail_id for i, mail_id in enumerate(mail_ids)})
+        return _objects(_object(self.call("POST", "mail/valid", fields)).get("mails"))
+
+    def mail(self, mail_id: str) -> dict[str, Any]:
+        """``GET mail/?id=``: one letter's details and status."""
+        return _object(self.call("GET", "mail/", {"id": mail_id}))
+
+    def mails(self, id_user: str, **filters: str) -> list[dict[str, Any]]:
+        """``GET user/mail``: the user's letters, filtered by ``ref_client``, ``status``, ``start``, ``end``."""
+        fields = {"id_user": id_user, **{k: v for k, v in filters.items() if v}}
+        return _objects(_object(self.call("GET", "user/mail", fields)).get("mails"))
+
+    def download(self, url: str, dest: Path) -> Path:
+        """A proof PDF from its URL (it carries its own token), streamed to ``dest``."""
+        response = self._http.request("GET", url, expect=(200,), stream=True)
+        with dest.open("wb") as out:
+            for chunk in response.iter_content(64 * 1024):
+                out.write(chunk)
+        return dest
+
     # --- the envelope --------------------------------------------------------
 
     def call(
@@ -87,7 +155,7 @@ class AR24Client:
         path: str,
         fields: Mapping[str, str] | None = None,
         *,
-        files: Mapping[str, Any] | None = None,
+        stream: tuple[str, BinaryIO, int] | None = None,
     ) -> Any:
         """Send one signed request and return the ``result`` of AR24's envelope (JSON as parsed).
 
@@ -101,8 +169,13 @@ class AR24Client:
         headers = {"signature": request_signature(date, self._private_key.reveal())}
         if method.upper() == "GET":
             response = self._http.request(method, path, params=signed, headers=headers, expect=(200,))
+        elif stream is not None:
+            # The file is streamed from disk inside a multipart body, never held whole in memory.
+            body = MultipartBody(signed, "file", *stream)
+            headers["Content-Type"] = body.content_type
+            response = self._http.request(method, path, data=body, headers=headers, expect=(200,))
         else:
-            response = self._http.request(method, path, data=signed, files=files, headers=headers, expect=(200,))
+            response = self._http.request(method, path, data=signed, headers=headers, expect=(200,))
         return self._result(response.content, date)
 
     def _result(self, raw: bytes, date: str) -> Any:
@@ -150,6 +223,81 @@ class AR24Client:
     def _redact(self, text: str) -> str:
         """``text``, unless AR24 echoed the token or private key in it."""
         return withhold(text, (self._token, self._private_key))
+
+
+class MultipartBody(io.RawIOBase):
+    """``multipart/form-data`` with text fields and one file, read in chunks as it is sent.
+
+    Seekable, so liasse's transport can rewind it and send the whole body
+    again on a retry; requests sends it with its Content-Length (``len``).
+    """
+
+    def __init__(self, fields: Mapping[str, str], field: str, file_name: str, stream: BinaryIO, size: int) -> None:
+        super().__init__()
+        boundary = uuid.uuid4().hex
+        head = "".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            for name, value in fields.items()
+        )
+        quoted = file_name.replace("\\", "_").replace('"', "_")
+        head += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{quoted}"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        )
+        self.content_type = f"multipart/form-data; boundary={boundary}"
+        self._head = head.encode()
+        self._tail = f"\r\n--{boundary}--\r\n".encode()
+        self._stream = stream
+        self._file_start = stream.tell()
+        self._size = size
+        self.len = len(self._head) + size + len(self._tail)
+        self._pos = 0
+
+    def __repr__(self) -> str:
+        # The fields hold the token: never shown.
+        return f"MultipartBody(len={self.len})"
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Move to ``offset`` (from the start only: all a retry needs)."""
+        if whence != io.SEEK_SET:
+            raise io.UnsupportedOperation("MultipartBody seeks from the start only")
+        self._pos = max(0, min(offset, self.len))
+        return self._pos
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes of the body from the current position."""
+        want = self.len - self._pos if size is None or size < 0 else min(size, self.len - self._pos)
+        out = bytearray()
+        while want > 0:
+            pos, head = self._pos, len(self._head)
+            if pos < head:
+                chunk = self._head[pos : pos + want]
+            elif pos < head + self._size:
+                self._stream.seek(self._file_start + pos - head)
+                chunk = self._stream.read(min(want, head + self._size - pos))
+                if not chunk:
+                    raise OSError("the file got shorter while it was being sent")
+            else:
+                start = pos - head - self._size
+                chunk = self._tail[start : start + want]
+            out += chunk
+            self._pos += len(chunk)
+            want -= len(chunk)
+        return bytes(out)
+
+
+def _objects(result: Any) -> list[dict[str, Any]]:
+    """A result that should be a list of objects; anything else in it is dropped."""
+    return [item for item in result if isinstance(item, dict)] if isinstance(result, list) else []
 
 
 def _object(result: Any) -> dict[str, Any]:

@@ -142,6 +142,8 @@ class AR24State:
         self.maintenance = False
         self.max_age = MAX_AGE
         self.max_ahead = MAX_AHEAD
+        #: How far AR24's own clock is from the real one, for skewed-clock tests (``/_sandbox/server_clock``).
+        self.skew = dt.timedelta()
         self.lock = threading.RLock()
         self._next_user_id = 1001
 
@@ -203,7 +205,7 @@ class AR24State:
         instants = parse_paris_date(date)
         if not instants:
             raise AR24Failure("invalid_date")
-        now = self.clock()
+        now = self.clock() + self.skew
         if any(-self.max_ahead <= now - instant <= self.max_age for instant in instants):
             return
         if all(now - instant > self.max_age for instant in instants):
@@ -311,6 +313,13 @@ def create_sandbox(state: AR24State | None = None) -> Sandbox:
         state.maintenance = bool(body.get("on", True))
         return jsonify({"on": state.maintenance})
 
+    @app.post("/_sandbox/server_clock")
+    def server_clock() -> Any:
+        """Put AR24's clock ``seconds`` away from the real one: every client's date then looks skewed."""
+        body = request.get_json(force=True, silent=True) or {}
+        state.skew = dt.timedelta(seconds=float(body.get("seconds", 0)))
+        return jsonify({"skew_seconds": state.skew.total_seconds()})
+
     @api_route(app, state, "user/", ("GET",))
     def user_get(call: ApiCall) -> Any:
         """``GET user/``: a user by ``id_user`` or ``email``."""
@@ -322,4 +331,8 @@ def create_sandbox(state: AR24State | None = None) -> Sandbox:
         """``GET user/list``: the users attached to the token."""
         return {"users": [u.to_json() for u in state.users_of(call.account)]}
 
+    # Accounts' links, OTP, payment means, consents, letters, proofs and the recipient's pages.
+    from liasse_ar24.sandbox_letters import mount_letters
+
+    mount_letters(sandbox, state)
     return sandbox

@@ -350,3 +350,33 @@ def test_plugin_module_imports_no_requests() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_ar01_sandbox_creates_users_with_ar24s_slugs(running: RunningSandbox) -> None:
+    """``POST user/``: §1.6's required fields, ``user_already_exist``, then the confirmation e-mail."""
+    ctx = make_ctx(running)
+    client = AR24Client(ctx)
+    fields = {
+        "firstname": "Hélène",
+        "lastname": "CLÉMENT",
+        "email": "helene.clement@fichorga.fr",
+        "address1": "12 rue Jeanne d'Arc",
+        "zipcode": "45000",
+        "city": "ORLÉANS",
+        "country": "FR",
+        "statut": "professionnel",
+        "company_siret": "123 456 789 00012",
+    }
+    with pytest.raises(ProviderError) as caught:
+        client.call("POST", "user/", {k: v for k, v in fields.items() if k != "city"})
+    assert caught.value.params["slug"] == "missing_city"
+    with pytest.raises(ProviderError) as caught:
+        client.call("POST", "user/", {**fields, "company_siret": "123"})
+    assert caught.value.params["slug"] == "error_company_siret"
+    made = client.call("POST", "user/", fields)
+    assert made["email"] == "helene.clement@fichorga.fr" and made["confirmed"] is False
+    with pytest.raises(ProviderError) as caught:
+        client.call("POST", "user/", fields)
+    assert caught.value.params["slug"] == "user_already_exist"
+    mails = requests.get(f"{running.url}/_sandbox/outbox", params={"to": "helene.clement@fichorga.fr"}, timeout=TIMEOUT)
+    assert "/confirm_access/" in mails.json()[-1]["body"]

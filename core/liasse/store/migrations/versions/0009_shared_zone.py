@@ -1,7 +1,7 @@
 """Shared zone: exported files, their documents, shares, recipients and notifications (JZ-01 … JZ-08).
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-01
 
 A share is an exchange of kind ``share`` (so it is tracked beside the other
@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision: str = "0009"
-down_revision: str | None = "0006"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

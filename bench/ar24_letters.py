@@ -1,0 +1,203 @@
+"""AR24 bulk send (issue 7): 1,000 registered letters to one document, the sandbox answering 20 ms late.
+
+Targets, measured in the same run:
+
+* throughput of ``RegisteredDesk.send(choices, workers=32)`` against the same
+  letters sent one after another (``send([choice], workers=1)`` each), as a
+  ratio (target ≥ 10×);
+* HTTP requests to AR24 per letter during the bulk send (target ≤ 2), counted
+  on the sandbox's side (its request journal);
+* uploads of the shared document (target 1).
+
+The office is the demo office; event 1 gets ``--n`` extra co-owners (one
+letter each, the same rendered document: an electronic notice), written into
+the reference host's tables before it opens. The sandbox runs in a process of
+its own, as a real provider is, with a "delay" fault of 20 ms on every API
+call. Each mode commits its letters and outbox rows first, calls AR24, then
+records the state, exactly as a user's send does.
+
+The sequential baseline sends ``--seq`` letters (default 100) through the same
+bulk path with one worker (the calls one after another), extrapolated to
+``--n`` by its time per letter (the output says so). Three letters are also
+sent each in a ``send()`` of its own, for information: that path checks and
+renders the event every time, so it is far slower than either.
+
+Run: ``python bench/ar24_letters.py [--n 1000] [--seq 100] [--workers 32] [--check]``.
+Targets are reported, not asserted: the exit code is 0 unless ``--check`` is
+given and a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import requests
+
+TARGET_RATIO = 10.0
+TARGET_REQUESTS = 2.0
+TARGET_UPLOADS = 1
+#: Letters also sent each in its own ``send()`` call, for information (they render and check each time).
+ALONE = 3
+
+SANDBOX = """
+import sys
+from liasse.sandbox import serve
+from liasse_ar24.sandbox import create_sandbox
+running = serve(create_sandbox())
+print(running.url, flush=True)
+sys.stdin.read()
+running.stop()
+"""
+
+
+def add_parties(host_path: Path, count: int, start: int) -> list[str]:
+    """``count`` co-owners on event 1, each with an e-mail; their party keys."""
+    import sqlalchemy as sa
+    from liasse_hostapi.reference import schema
+
+    engine = sa.create_engine(f"sqlite:///{host_path}")
+    rows = [
+        {
+            "event_id": 1,
+            "position": 100 + start + i,
+            "role": "co_owner",
+            "name": f"Copropriétaire {start + i:04d}",
+            "first_name": "Copropriétaire",
+            "last_name": f"{start + i:04d}",
+            "email": f"coproprietaire{start + i:04d}@example.fr",
+        }
+        for i in range(count)
+    ]
+    with engine.begin() as conn:
+        conn.execute(sa.insert(schema.event_parties), rows)
+    engine.dispose()
+    return [f"email:{row['email']}" for row in rows]
+
+
+@contextlib.contextmanager
+def office(workdir: Path, parties: int) -> Iterator[tuple[Any, str, list[str]]]:
+    """The demo office against an AR24 sandbox in its own process; event 1 with ``parties`` more co-owners."""
+    from liasse.app import Liasse, open_host
+    from liasse.demo import DEMO_HOST_FACTORY, DEMO_USER
+    from liasse.secrets import Secret
+    from liasse_ar24.sandbox import DEMO_PRIVATE_KEY, DEMO_TOKEN, DEMO_USER_EMAIL, DEMO_USER_PASSWORD
+
+    process = subprocess.Popen([sys.executable, "-c", SANDBOX], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    liasse = None
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        if not url.startswith("http"):
+            raise RuntimeError(f"the sandbox did not start (printed {url!r})")
+        (workdir / "secrets").mkdir(parents=True)
+        (workdir / "secrets" / "ar24_token").write_text(DEMO_TOKEN)
+        (workdir / "secrets" / "ar24_key").write_text(DEMO_PRIVATE_KEY)
+        host: Any = open_host(DEMO_HOST_FACTORY, workdir / "host.sqlite3")  # created with its demo data
+        host.close()
+        keys = add_parties(workdir / "host.sqlite3", parties, 0)
+        config = workdir / "liasse.toml"
+        config.write_text(
+            "[host]\n"
+            'factory = "liasse_hostapi.reference:ReferenceHost.open"\n'
+            'path = "host.sqlite3"\n\n'
+            "[store]\n"
+            f'url = "sqlite:///{(workdir / "liasse.sqlite3").as_posix()}"\n\n'
+            "[security]\n"
+            'key_file = "secrets/liasse.key"\n\n'
+            "[providers.ar24]\n"
+            f'base_url = "{url}/api"\n'
+            'token = "$file:secrets/ar24_token"\n'
+            'private_key = "$file:secrets/ar24_key"\n',
+            encoding="utf-8",
+        )
+        liasse = Liasse.open(config)
+        liasse.connect("ar24", DEMO_USER, DEMO_USER_EMAIL, Secret(DEMO_USER_PASSWORD))
+        yield liasse, url, keys
+    finally:
+        if liasse is not None:
+            liasse.close()
+        assert process.stdin is not None
+        process.stdin.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def journal(url: str) -> list[dict[str, Any]]:
+    return [e for e in requests.get(f"{url}/_sandbox/requests", timeout=60).json() if e["path"].startswith("/api/")]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1000, help="letters in the bulk send")
+    parser.add_argument("--seq", type=int, default=100, help="letters sent one by one for the baseline")
+    parser.add_argument("--workers", type=int, default=32)
+    parser.add_argument("--latency", type=float, default=0.020, help="seconds the sandbox waits on each API call")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args()
+
+    from liasse.demo import DEMO_USER
+    from liasse.errors import LiasseError
+    from liasse.records import LetterKind
+    from liasse.registered import LetterChoice
+    from liasse.states import LetterState
+
+    with tempfile.TemporaryDirectory(prefix="liasse-bench-ar24-") as tmp, office(Path(tmp), args.n + args.seq + ALONE) as (
+        liasse,
+        url,
+        keys,
+    ):
+        desk = liasse.desk("ar24", DEMO_USER)
+        fault = {"kind": "delay", "path": "/api/", "delay": args.latency, "times": 10**9}
+        requests.post(f"{url}/_sandbox/faults", json=fault, timeout=10).raise_for_status()
+        bulk_keys, seq_keys = keys[: args.n], keys[args.n :]
+        assert len(seq_keys) > ALONE, "--seq must be larger than 3"
+        desk.payment_means()  # warm up: the user's id, the connection pool
+
+        # One letter per send(), as a user sending them one by one would: checks and rendering each time.
+        started = time.perf_counter()
+        for key in seq_keys[:ALONE]:
+            desk.send([LetterChoice(1, key, LetterKind.SIMPLE_NOTICE)], workers=1)
+        alone = (time.perf_counter() - started) / ALONE
+        # The baseline: the same bulk path, its calls one after another (one worker).
+        started = time.perf_counter()
+        desk.send([LetterChoice(1, key, LetterKind.SIMPLE_NOTICE) for key in seq_keys[ALONE:]], workers=1)
+        per_letter = (time.perf_counter() - started) / max(1, len(seq_keys) - ALONE)
+        sequential = per_letter * args.n
+
+        requests.delete(f"{url}/_sandbox/requests", timeout=10)
+        uploads_before = int(requests.get(f"{url}/_sandbox/uploads", timeout=10).json()["uploads"])
+        started = time.perf_counter()
+        report = desk.send([LetterChoice(1, key, LetterKind.SIMPLE_NOTICE) for key in bulk_keys], workers=args.workers)
+        bulk = time.perf_counter() - started
+        calls = journal(url)
+        uploads = int(requests.get(f"{url}/_sandbox/uploads", timeout=10).json()["uploads"]) - uploads_before
+
+    bad = [r for r in report.results if isinstance(r, LiasseError) or r.state is not LetterState.TO_VALID]
+    ratio = sequential / bulk
+    per = len(calls) / max(1, args.n)
+    print(f"one letter per send() call: {alone * 1000:.0f} ms each (checks and rendering every time; information)")
+    print(f"sequential baseline (bulk path, 1 worker): {per_letter * 1000:.1f} ms per letter over "
+          f"{len(seq_keys) - ALONE} letters, extrapolated to {args.n}: {sequential:.1f} s")
+    print(f"bulk send: {args.n} letters in {bulk:.1f} s with {args.workers} workers")
+    ok_ratio, ok_req, ok_up = ratio >= TARGET_RATIO, per <= TARGET_REQUESTS, uploads == TARGET_UPLOADS
+    print(f"AR24 bulk send, {args.n} letters, ratio {ratio:.2f}× (target ≥ 10×) {'OK' if ok_ratio else 'BELOW'}")
+    print(f"HTTP requests per letter: {per:.3f} (target ≤ 2) {'OK' if ok_req else 'BELOW'}")
+    print(f"uploads of the shared document: {uploads} (target 1) {'OK' if ok_up else 'BELOW'}")
+    print(f"letters to validate: {args.n - len(bad)}/{args.n}, failed: {len(bad)}")
+    if bad:
+        print(f"first failure: {bad[0]}")
+    return 1 if args.check and not (ok_ratio and ok_req and ok_up and not bad) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
