@@ -34,6 +34,7 @@ from liasse.states import RequestState
 from liasse.store.models import WebhookEvent
 from liasse.testing.webhooks import WebhookOffice, wait_for, webhook_office
 from liasse.webhooks import queue
+from liasse.webhooks.errors import WebhookRejected
 from liasse.webhooks.processing import process_pending
 from liasse.webhooks.receiver import MAX_BODY
 from liasse.webhooks.signatures import sign_standard
@@ -244,10 +245,11 @@ def test_hook_liasse_read_webhook(office: WebhookOffice) -> None:
     assert notice.kind == "exchange.updated" and notice.account == "etude@fichorga.example"
     assert notice.occurred_at is not None and notice.occurred_at.tzinfo is not None
     assert SECRET not in repr(ctx) + repr(ctx.settings) + repr(notice)
-    # Routed: a provider that reads no webhook is told so, not answered by DocSecure.
+    # Routed: another provider's delivery is read by that provider alone, never by DocSecure.
     other = attrs.evolve(ctx, provider="ar24")
-    with pytest.raises(CapabilityMissing):
+    with pytest.raises(WebhookRejected) as refused:
         hooks.read_webhook(other, {}, body)
+    assert "AR24" in str(refused.value)
 
 
 def test_hook_liasse_read_status(office: WebhookOffice) -> None:
