@@ -214,3 +214,64 @@ def test_fw07_ds12_ds22_ds26_by02_rib_story_through_the_screens(served: str, pag
         shot(page, "iban-confirmed")
     # The counter went back to nothing.
     assert page.locator(".banner .tracking-icon", has_text="DocSecure").get_attribute("data-counter") == "0"  # type: ignore[attr-defined]
+
+
+def test_fw07_ds17_multi_document_send_with_tick_all_and_closed_items_in_purple_italics(served: str, page: object) -> None:
+    base = served
+    page.goto(f"{base}/accounts/2950")  # type: ignore[attr-defined]
+    page.locator("section.provider-panel[data-provider=docsecure]").get_by_role("menuitem", name="Envoyer un document").click()  # type: ignore[attr-defined]
+    ensure_contact(page)
+    closed = page.locator("tr.closed").first  # type: ignore[attr-defined]
+    style = closed.evaluate("row => { const s = getComputedStyle(row.querySelector('td')); return [s.color, s.fontStyle]; }")
+    assert style == ["rgb(123, 45, 155)", "italic"]
+    page.get_by_label("Tout cocher").check()  # type: ignore[attr-defined]
+    boxes = page.locator("#send-form input.tick")  # type: ignore[attr-defined]
+    assert boxes.count() > 5 and all(boxes.nth(i).is_checked() for i in range(boxes.count()))
+    page.get_by_label("Tout cocher").uncheck()  # type: ignore[attr-defined]
+    assert not any(boxes.nth(i).is_checked() for i in range(boxes.count()))
+    # Nothing ticked: the screen says what to fix and stays as it was.
+    page.get_by_role("button", name="Envoyer", exact=True).click()  # type: ignore[attr-defined]
+    assert "Cochez au moins un document" in toast(page, "error")
+    page.get_by_label("Extrait de compte").check()  # type: ignore[attr-defined]
+    page.get_by_label("RIB de l'étude").check()  # type: ignore[attr-defined]
+    page.get_by_label("Nom de l'envoi (facultatif)").fill("Documents de la vente")  # type: ignore[attr-defined]
+    shot(page, "send-ticked")
+    page.get_by_role("button", name="Envoyer", exact=True).click()  # type: ignore[attr-defined]
+    assert "Envoi « Documents de la vente » transmis" in toast(page)
+    row = page.locator("tr[data-exchange]", has_text="Documents de la vente")  # type: ignore[attr-defined]
+    assert "Envoyé" in row.inner_text()
+    shot(page, "send-tracked")
+
+
+def test_fw07_ds24_second_reminder_within_24_hours_is_refused_with_a_sentence(served: str, page: object) -> None:
+    base = served
+    page.goto(f"{base}/accounts/2950")  # type: ignore[attr-defined]
+    page.locator("section.provider-panel[data-provider=docsecure]").get_by_role("menuitem", name="Demander un document").click()  # type: ignore[attr-defined]
+    ensure_contact(page)
+    page.get_by_label("Libellé de la demande").fill("Justificatif de domicile")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Envoyer la demande").click()  # type: ignore[attr-defined]
+    assert "envoyée" in toast(page)
+    row = page.locator("tr[data-exchange]", has_text="Justificatif de domicile")  # type: ignore[attr-defined]
+    row.get_by_role("button", name="Relancer par e-mail et SMS").click()
+    assert "Relance de « Justificatif de domicile » envoyée par e-mail et SMS" in toast(page)
+    row = page.locator("tr[data-exchange]", has_text="Justificatif de domicile")  # type: ignore[attr-defined]
+    assert "Relancé" in row.inner_text()
+    shot(page, "reminded")
+    row.get_by_role("button", name="Relancer par e-mail", exact=True).click()
+    refused = toast(page, "error")
+    assert "refuse la relance" in refused and "La prochaine est possible à partir du" in refused
+    # The exchange stays as it was: reminded once.
+    assert "Relancé" in page.locator("tr[data-exchange]", has_text="Justificatif de domicile").inner_text()  # type: ignore[attr-defined]
+    shot(page, "reminder-refused")
+
+
+def test_fw07_ds01_settings_test_access_and_refused_credentials(served: str, page: object) -> None:
+    base = served
+    page.goto(f"{base}/settings/")  # type: ignore[attr-defined]
+    block = page.locator("section.provider-settings[data-provider=docsecure]")  # type: ignore[attr-defined]
+    block.get_by_role("button", name="Tester l'accès au service").click()
+    assert "Accès à DocSecure vérifié" in toast(page)
+    shot(page, "settings-access-ok")
+    block = page.locator("section.provider-settings[data-provider=docsecure]")  # type: ignore[attr-defined]
+    block.get_by_role("button", name="Connexion").click()
+    assert "Saisissez l'identifiant et le mot de passe" in toast(page, "error")
