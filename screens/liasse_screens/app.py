@@ -154,7 +154,8 @@ def create_app(liasse: Liasse, sandboxes: dict[str, RunningSandbox], workdir: Pa
     @app.errorhandler(LiasseError)
     def _liasse_error(exc: LiasseError) -> ResponseReturnValue:
         flash(str(exc), "error")
-        if isinstance(exc, CredentialsMissing):
+        if isinstance(exc, CredentialsMissing) and exc.params.get("user") == acting_user():
+            # DS-01: the user's own first use: the settings page is where "Connexion" is.
             return redirect(url_for("settings.index"))
         return back()
 

@@ -132,6 +132,25 @@ def blueprint() -> Blueprint:
             prefill = d.prefill(number)
         return _contact_dialog(d, account, prefill.form, prefill.source, next_url)
 
+    @bp.route("/contacts/new", methods=["GET", "POST"])
+    def contact_new_unlinked(provider: str) -> ResponseReturnValue:
+        """DS-30: a contact with no account yet (a future client), from the global tracking."""
+        d = desk(provider)
+        next_url = url_for("exchange.tracking", provider=provider, tab="unlinked")
+        form = ContactForm(ContactKind.PERSON, "")
+        if request.method == "POST":
+            form = _form_from_request()
+            try:
+                contact = d.create_contact(form, None)
+            except LiasseError as exc:
+                flash(str(exc), "error")
+            else:
+                flash(f"Contact {contact.display_name()} créé sans compte : associez-le à un compte plus tard.", "success")
+                return redirect(next_url)
+        return render_template(
+            "contact_edit.html", provider=provider, contact=None, form=form, next=next_url, show_update_account=False
+        )
+
     @bp.route("/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
     def contact_edit(provider: str, contact_id: int) -> ResponseReturnValue:
         d = desk(provider)
