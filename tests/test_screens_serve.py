@@ -41,7 +41,7 @@ def toasts(page: requests.Response, kind: str) -> list[str]:
 
 
 def field(page: requests.Response, name: str) -> str:
-    found = re.search(rf'<input id="{name}" name="{name}"[^>]*value="([^"]*)"', page.text)
+    found = re.search(rf"<input id=\"{name}\"[^>]*value=\"([^\"]*)\"", page.text)
     assert found, f"no field {name}"
     return html.unescape(found.group(1))
 
@@ -192,3 +192,78 @@ def test_fw07_recipient_page_lists_the_sandboxes_messages(served: ServedOffice, 
     page = browser.get(f"{served.url}/recipient/", timeout=30)
     assert 'data-to="anne@fichorga.fr"' in page.text and "Statuts" in html.unescape(page.text)
     assert re.search(r'class="message-link" href="http://127\.0\.0\.1:\d+/r/', page.text)
+
+
+def _contact_on(served: ServedOffice, browser: requests.Session, number: str, email: str, mobile: str) -> int:
+    desk = served.liasse.desk("docsecure", "FICH")
+    existing = [c for c in desk.contacts(number) if c.email == email]
+    if existing:
+        return existing[0].id
+    made = browser.post(
+        f"{served.url}/x/docsecure/accounts/{number}/contacts/new",
+        data={"kind": "person", "first_name": "Test", "last_name": "CLIENT", "email": email, "mobile": mobile},
+        timeout=30,
+    )
+    assert toasts(made, "success"), made.text
+    return next(c.id for c in desk.contacts(number) if c.email == email)
+
+
+def test_fw07_ds26_an_unreadable_rib_opens_the_typed_details_form_then_the_iban_record(
+    served: ServedOffice, browser: requests.Session, tmp_path: Path
+) -> None:
+    from fpdf import FPDF
+    from liasse_docsecure.recipient import Recipient
+
+    contact_id = _contact_on(served, browser, "3305", "rib.illisible@example.fr", "06 22 33 44 55")
+    sent = browser.post(
+        f"{served.url}/x/docsecure/accounts/3305/request", data={"kind": "rib", "contact": str(contact_id), "label": "RIB illisible"}, timeout=30
+    )
+    assert any("Demande « RIB illisible » envoyée" in t for t in toasts(sent, "success")), sent.text
+    # The client uploads a PDF with no bank details on it.
+    blank = FPDF()
+    blank.add_page()
+    blank.set_font("Helvetica", size=12)
+    blank.cell(0, 10, "Bonjour, voici mon RIB.")
+    scan = tmp_path / "scan.pdf"
+    blank.output(str(scan))
+    client = Recipient(served.sandboxes["docsecure"].url, "rib.illisible@example.fr", "+33622334455")
+    client.answer_request(scan)
+    desk = served.liasse.desk("docsecure", "FICH")
+    browser.post(f"{served.url}/x/docsecure/sync", timeout=30)
+    exchange = next(e for e in desk.exchanges() if e.label == "RIB illisible")
+    assert exchange.to_import
+    tracking = f"{served.url}/x/docsecure/accounts/3305/tracking"
+    tried = browser.post(f"{served.url}/x/docsecure/exchanges/{exchange.id}/import", data={"next": tracking}, timeout=30)
+    assert tried.url.endswith(f"/x/docsecure/exchanges/{exchange.id}/import")
+    assert any("n'a pas pu être lu automatiquement" in t for t in toasts(tried, "error")), tried.text
+    assert desk.exchange(exchange.id).to_import  # nothing lost: still waiting to be imported
+    bad = browser.post(f"{served.url}/x/docsecure/exchanges/{exchange.id}/import", data={"iban": "FR76 0000"}, timeout=30)
+    assert toasts(bad, "error") and desk.exchange(exchange.id).to_import
+    typed = browser.post(
+        f"{served.url}/x/docsecure/exchanges/{exchange.id}/import",
+        data={"iban": "FR76 3000 4000 0312 3456 7890 143", "bic": "BNPAFRPPXXX", "holder": "M. TEST CLIENT"},
+        timeout=30,
+    )
+    assert re.search(r"/accounts/3305/ibans/\d+$", typed.url), typed.url
+    assert field(typed, "iban") == "FR7630004000031234567890143"
+    assert not desk.exchange(exchange.id).to_import
+
+
+def test_fw07_ds15_ds18_ds29_office_rib_attachment_row_and_attestation(served: ServedOffice, browser: requests.Session) -> None:
+    contact_id = _contact_on(served, browser, "2950", "jacques.martin@free.fr", "06 54 55 99 87")
+    rib = browser.post(f"{served.url}/x/docsecure/accounts/2950/office-rib", data={"contact": str(contact_id), "bank_code": "5421 DCN"}, timeout=30)
+    assert any(t.startswith("RIB de l'étude envoyé à") for t in toasts(rib, "success")), rib.text
+    from liasse_hostapi.records import OwnerKind, OwnerRef
+
+    attachment = served.liasse.host.attachments.list(OwnerRef(OwnerKind.ACCOUNT, "2950"))[0]
+    row = browser.post(
+        f"{served.url}/x/docsecure/accounts/2950/attachments/{attachment.id}/send", data={"contact": str(contact_id)}, timeout=30
+    )
+    assert row.url.endswith("/accounts/2950")
+    assert any(t.startswith("Pièce jointe envoyée à") for t in toasts(row, "success")), row.text
+    nobody = browser.post(f"{served.url}/x/docsecure/accounts/2950/attachments/{attachment.id}/send", data={}, timeout=30)
+    assert "Choisissez le contact à qui envoyer cette pièce jointe." in toasts(nobody, "error")
+    exchange = next(e for e in served.liasse.desk("docsecure", "FICH").exchanges() if e.remote_id)
+    made = browser.post(f"{served.url}/x/docsecure/exchanges/{exchange.id}/attestation", timeout=30)
+    assert made.status_code == 200 and made.headers["Content-Type"] == "application/pdf"
+    assert made.content.startswith(b"%PDF")
