@@ -267,3 +267,14 @@ def test_fw07_ds15_ds18_ds29_office_rib_attachment_row_and_attestation(served: S
     made = browser.post(f"{served.url}/x/docsecure/exchanges/{exchange.id}/attestation", timeout=30)
     assert made.status_code == 200 and made.headers["Content-Type"] == "application/pdf"
     assert made.content.startswith(b"%PDF")
+
+
+def test_fw07_liasse_serve_is_a_command_with_its_options() -> None:
+    from click.testing import CliRunner
+
+    from liasse.cli import cli
+
+    result = CliRunner().invoke(cli, ["serve", "--help"])
+    assert result.exit_code == 0
+    assert "--port" in result.output and "--workdir" in result.output and "--poll-every" in result.output
+    assert CliRunner().invoke(cli, ["serve", "--port", "70000"]).exit_code == 2

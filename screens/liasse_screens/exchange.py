@@ -12,14 +12,14 @@ from pathlib import Path
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from liasse_hostapi.records import AccountingDocumentKind, MatterStatus, ParticipationState
+from liasse_hostapi.records import Account, AccountingDocumentKind, MatterStatus, ParticipationState
 from werkzeug.utils import secure_filename
 
 from liasse.capabilities import Capability
 from liasse.desk import ContactForm, ContactProgress, DocumentSelection, ExchangeDesk, ExchangeFilter
 from liasse.errors import BankDetailsNeeded, LiasseError
 from liasse.records import BankDetails, ContactKind, DocumentType, ReminderChannel
-from liasse.states import ExchangeKind, RequestState, SendState
+from liasse.states import RequestState, SendState
 from liasse_screens import menus
 from liasse_screens.app import acting_user, office_liasse
 from liasse_screens.menus import CapabilityScreens, MenuEntry
@@ -508,9 +508,9 @@ def _uploaded_files(d: ExchangeDesk) -> list[Path]:
     return paths
 
 
-def _contact_dialog(d: ExchangeDesk, account: object, form: ContactForm, source: str, next_url: str) -> str:
+def _contact_dialog(d: ExchangeDesk, account: Account, form: ContactForm, source: str, next_url: str) -> str:
     """The contact creation dialog with every prefill source (DS-03 … DS-05)."""
-    number = account.number  # type: ignore[attr-defined]
+    number = account.number
     q = request.args.get("q", "")
     return render_template(
         "contact_new.html",

@@ -8,6 +8,7 @@ upload a document. The sample RIB is the one DocSecure's demo story uploads.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -70,8 +71,8 @@ def blueprint() -> Blueprint:
         # DocSecure's demo data: the RIB of 2950 MARTIN JACQUES, valid IBAN with its RIB key.
         from liasse_docsecure.demo import client_rib
 
-        folder = Path(tempfile.mkdtemp(prefix="sample-rib-"))
-        path = client_rib(folder / "RIB_MARTIN.pdf")
-        return send_file(path, mimetype="application/pdf", as_attachment=True, download_name="RIB_MARTIN.pdf")
+        with tempfile.TemporaryDirectory(prefix="sample-rib-") as folder:
+            content = client_rib(Path(folder) / "RIB_MARTIN.pdf").read_bytes()
+        return send_file(io.BytesIO(content), mimetype="application/pdf", as_attachment=True, download_name="RIB_MARTIN.pdf")
 
     return bp

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import attrs
 import requests
-from werkzeug.serving import make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from liasse.app import Liasse, open_host
 from liasse.demo import DEMO_HOST_FACTORY, DEMO_USER, start_sandboxes, write_office
@@ -41,13 +41,13 @@ class ServedOffice:
     worker: WebhookWorker
     workdir: Path
     url: str
-    _server: object = attrs.field(default=None, repr=False)
+    _server: BaseWSGIServer | None = attrs.field(default=None, repr=False)
     _thread: threading.Thread | None = attrs.field(default=None, repr=False)
 
     def stop(self) -> None:
         """Stop the web server, the worker, the sandboxes, then close the office."""
         if self._server is not None:
-            self._server.shutdown()  # type: ignore[attr-defined]
+            self._server.shutdown()
         if self._thread is not None:
             self._thread.join(timeout=10)
         self.worker.stop()
