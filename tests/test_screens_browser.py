@@ -274,3 +274,37 @@ def test_fw07_ds01_settings_test_access_and_refused_credentials(served: str, pag
     block = page.locator("section.provider-settings[data-provider=docsecure]")  # type: ignore[attr-defined]
     block.get_by_role("button", name="Connexion").click()
     assert "Saisissez l'identifiant et le mot de passe" in toast(page, "error")
+
+
+#: Every visible field of these screens has a label (keyboard and screen-reader users reach them by name).
+LABELLED_SCREENS = (
+    "/settings/",
+    "/x/docsecure/accounts/2950/contacts/new?q=DURAND",
+    "/x/docsecure/accounts/2950/request?kind=rib",
+    "/x/docsecure/accounts/2950/send",
+    "/x/docsecure/accounts/2950/office-rib",
+    "/x/docsecure/tracking",
+    "/x/docsecure/tracking?tab=unlinked",
+)
+
+
+def test_fw07_forms_have_labels_and_are_usable_from_the_keyboard(served: str, page: object) -> None:
+    unlabelled_js = """() => [...document.querySelectorAll('input, select, textarea')]
+        .filter(e => e.type !== 'hidden' && !e.closest('.banner') && e.labels.length === 0)
+        .map(e => e.outerHTML)"""
+    for path in LABELLED_SCREENS:
+        page.goto(f"{served}{path}")  # type: ignore[attr-defined]
+        assert page.evaluate(unlabelled_js) == [], path  # type: ignore[attr-defined]
+    # A request sent with the keyboard only: Tab to the label field, type, Enter.
+    page.goto(f"{served}/x/docsecure/accounts/2950/request?kind=other")  # type: ignore[attr-defined]
+    ensure_contact(page)
+    page.focus("#contact")  # type: ignore[attr-defined]
+    for _ in range(5):
+        page.keyboard.press("Tab")  # type: ignore[attr-defined]
+        if page.evaluate("document.activeElement.id") == "label":  # type: ignore[attr-defined]
+            break
+    assert page.evaluate("document.activeElement.id") == "label"  # type: ignore[attr-defined]
+    page.keyboard.type("Avis d'imposition")  # type: ignore[attr-defined]
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    assert "Demande « Avis d'imposition » envoyée" in toast(page)
+    shot(page, "sent-from-the-keyboard")

@@ -141,11 +141,19 @@ def test_fw07_ds33_the_user_selector_is_behind_the_right(served: ServedOffice, b
     assert "canary-Pa55-77" not in wrong.text  # a secret is never shown back
     connected = browser.post(f"{served.url}/settings/docsecure/connect", data={"login": account.login, "password": account.secret}, timeout=30)
     assert any("Connexion à DocSecure réussie" in t for t in toasts(connected, "success")), connected.text
+    tested = browser.post(f"{served.url}/settings/docsecure/test", timeout=30)
+    assert any("Accès à DocSecure vérifié" in t for t in toasts(tested, "success"))
     page = browser.get(tracking, timeout=30)
     assert page.url.endswith("/x/docsecure/tracking") and "Suivi des échanges DocSecure" in page.text
     assert 'id="as"' not in page.text
     refused = browser.get(tracking, params={"as": "FICH"}, timeout=30, headers={"Referer": f"{served.url}/"})
     assert any("consulter les échanges DocSecure d'un autre utilisateur" in t for t in toasts(refused, "error")), refused.text
+    # "Réinitialiser les identifiants": forgotten; the next use says how to connect again.
+    reset = browser.post(f"{served.url}/settings/docsecure/reset", timeout=30)
+    assert "Identifiants DocSecure réinitialisés." in toasts(reset, "success")
+    assert not served.liasse.vault.has("COMP", "docsecure")
+    again = browser.get(tracking, timeout=30)
+    assert again.url.endswith("/settings/") and any("Aucun identifiant DocSecure" in t for t in toasts(again, "error"))
 
 
 def test_fw07_ds02_banner_buttons_follow_the_url_rules(served: ServedOffice, browser: requests.Session) -> None:
