@@ -25,6 +25,7 @@ from liasse.sandbox import RunningSandbox
 class OutboxMessage:
     """One message of a sandbox's outbox, as the page lists it."""
 
+    #: The provider's name as users read it ("DocSecure").
     provider: str
     channel: str
     to: str
@@ -41,7 +42,7 @@ def read_outboxes(sandboxes: dict[str, RunningSandbox]) -> list[OutboxMessage]:
         answer = requests.get(f"{sandbox.url}/_sandbox/outbox", timeout=10)
         answer.raise_for_status()
         for item in answer.json():
-            messages.append(_message(name, item))
+            messages.append(_message(sandbox.sandbox.title, item))
     return sorted(messages, key=lambda m: m.sent_at, reverse=True)
 
 
