@@ -286,3 +286,16 @@ def test_fw07_liasse_serve_is_a_command_with_its_options() -> None:
     assert result.exit_code == 0
     assert "--port" in result.output and "--workdir" in result.output and "--poll-every" in result.output
     assert CliRunner().invoke(cli, ["serve", "--port", "70000"]).exit_code == 2
+
+
+def test_fw07_a_tampered_form_gets_a_sentence_not_a_crash(served: ServedOffice, browser: requests.Session) -> None:
+    home = {"Referer": f"{served.url}/"}
+    bogus = browser.get(f"{served.url}/x/docsecure/tracking", params={"progress": "bogus"}, headers=home, timeout=30)
+    assert bogus.status_code == 200
+    assert "Choix inconnu pour « avancement » : « bogus »." in toasts(bogus, "error")[0]
+    sent = browser.post(
+        f"{served.url}/x/docsecure/accounts/2950/send", data={"contact": "1", "participation": "x"}, headers=home, timeout=30
+    )
+    assert any("Numéro de facture de participation invalide" in t for t in toasts(sent, "error"))
+    kinds = browser.post(f"{served.url}/x/docsecure/accounts/2950/send", data={"contact": "1", "kind": "poem"}, headers=home, timeout=30)
+    assert any("Choix inconnu pour « document » : « poem »." in t for t in toasts(kinds, "error"))

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from liasse_hostapi.errors import HostLookupError
+from werkzeug.exceptions import BadRequest
 from liasse_hostapi.records import AccountKind
 
 from liasse.app import Liasse
@@ -164,6 +165,12 @@ def create_app(liasse: Liasse, sandboxes: dict[str, RunningSandbox], workdir: Pa
         what = _HOST_WORDS.get(exc.what, exc.what)
         flash(f"{what} « {exc.key} » introuvable dans le logiciel de l'étude.", "error")
         return redirect(url_for("home.index"))
+
+    @app.errorhandler(BadRequest)
+    def _bad_request(exc: BadRequest) -> ResponseReturnValue:
+        # A form the screens did not make (tampered, or from an older page): say what to do, go back.
+        flash(exc.description or "Formulaire invalide : rechargez la page.", "error")
+        return back()
 
     @app.before_request
     def _user() -> None:

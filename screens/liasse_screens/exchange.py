@@ -7,12 +7,15 @@ and shows what came back; a confirmation top-right says what happened.
 
 from __future__ import annotations
 
+import enum
 import tempfile
 from pathlib import Path
+from typing import TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from liasse_hostapi.records import Account, AccountingDocumentKind, MatterStatus, ParticipationState
+from werkzeug.exceptions import BadRequest
 from werkzeug.utils import secure_filename
 
 from liasse.capabilities import Capability
@@ -203,7 +206,7 @@ def blueprint() -> Blueprint:
 
     @bp.post("/contacts/archive")
     def contacts_archive(provider: str) -> ResponseReturnValue:
-        ids = [int(v) for v in request.form.getlist("contact")]
+        ids = list(_ids(request.form.getlist("contact"), "contact"))
         if not ids:
             flash("Cochez au moins un contact à archiver.", "error")
             return _back(provider)
@@ -290,11 +293,11 @@ def blueprint() -> Blueprint:
             form = request.form
             files = _uploaded_files(d)
             selection = DocumentSelection(
-                kinds=frozenset(AccountingDocumentKind(v) for v in form.getlist("kind")),
+                kinds=frozenset(_choices(AccountingDocumentKind, form.getlist("kind"), "document")),
                 matters=tuple(form.getlist("matter")),
-                participations=tuple(int(v) for v in form.getlist("participation")),
+                participations=_ids(form.getlist("participation"), "facture de participation"),
                 office_rib=form.get("office_rib") == "yes",
-                attachments=tuple(int(v) for v in form.getlist("attachment")),
+                attachments=_ids(form.getlist("attachment"), "pièce jointe"),
                 files=tuple(files),
             )
             if contact_id is None:
@@ -344,12 +347,12 @@ def blueprint() -> Blueprint:
         owner = request.args.get("as") or None
         d = desk(provider, owner)
         args = request.args
-        progress = frozenset(ContactProgress(v) for v in args.getlist("progress"))
+        progress = frozenset(_choices(ContactProgress, args.getlist("progress"), "avancement"))
         include_done = args.get("done") == "yes"
         name = args.get("name", "").strip() or None
-        request_states = frozenset(RequestState(v) for v in args.getlist("request_state"))
-        send_states = frozenset(SendState(v) for v in args.getlist("send_state"))
-        document_type = DocumentType(args["document_type"]) if args.get("document_type") else None
+        request_states = frozenset(_choices(RequestState, args.getlist("request_state"), "état des demandes"))
+        send_states = frozenset(_choices(SendState, args.getlist("send_state"), "état des envois"))
+        document_type = _choices(DocumentType, [args["document_type"]], "type de document")[0] if args.get("document_type") else None
         filters = ExchangeFilter(
             name_contains=name,
             contact_progress=progress,
@@ -476,6 +479,27 @@ def _can_see_others(provider: str) -> bool:
 
     user = office_liasse().host.office.user(acting_user())
     return user.has(Right.SEE_OTHER_USERS_CONTACTS) or user.options_for(provider).see_other_users_contacts
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def _choices(kind: type[E], values: list[str], what: str) -> list[E]:
+    """Form values as the enum's members; an unknown one is a 400 that names it (a tampered or stale form)."""
+    members = []
+    for value in values:
+        try:
+            members.append(kind(value))
+        except ValueError:
+            raise BadRequest(f"Choix inconnu pour « {what} » : « {value} ». Rechargez la page et choisissez dans la liste.") from None
+    return members
+
+
+def _ids(values: list[str], what: str) -> tuple[int, ...]:
+    """Ticked record numbers; anything but digits is a 400 that names the list."""
+    if any(not v.isdigit() for v in values):
+        raise BadRequest(f"Numéro de {what} invalide dans le formulaire. Rechargez la page et cochez à nouveau.")
+    return tuple(int(v) for v in values)
 
 
 def _contact_id() -> int | None:
