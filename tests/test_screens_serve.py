@@ -299,3 +299,18 @@ def test_fw07_a_tampered_form_gets_a_sentence_not_a_crash(served: ServedOffice, 
     assert any("Numéro de facture de participation invalide" in t for t in toasts(sent, "error"))
     kinds = browser.post(f"{served.url}/x/docsecure/accounts/2950/send", data={"contact": "1", "kind": "poem"}, headers=home, timeout=30)
     assert any("Choix inconnu pour « document » : « poem »." in t for t in toasts(kinds, "error"))
+
+
+def test_fw07_a_port_in_use_is_a_sentence_and_nothing_is_left_running(served: ServedOffice, tmp_path: Path) -> None:
+    import threading
+
+    from liasse_screens.serve import PortInUse
+
+    port = int(served.url.rsplit(":", 1)[1])
+    before = threading.active_count()
+    with pytest.raises(PortInUse) as refused:
+        start(port, tmp_path / "second", poll_every=0)
+    assert f"Le port {port} de 127.0.0.1 est déjà utilisé" in str(refused.value)
+    assert "--port" in refused.value.message("en")
+    # The second office's sandboxes and worker were stopped on the way out.
+    assert threading.active_count() <= before

@@ -21,11 +21,19 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from liasse.app import Liasse, open_host
 from liasse.demo import DEMO_HOST_FACTORY, DEMO_USER, start_sandboxes, write_office
+from liasse.errors import LiasseError
 from liasse.sandbox import RunningSandbox
 from liasse.secrets import Secret
 from liasse.webhooks.processing import WebhookWorker
 
 Echo = Callable[[str], None]
+
+
+class PortInUse(LiasseError):
+    """``liasse serve --port N`` on a port another program holds."""
+
+    fr = "Le port {port} de 127.0.0.1 est déjà utilisé par un autre programme : choisissez-en un autre avec --port (0 : un port libre)."
+    en = "Port {port} on 127.0.0.1 is already in use by another program: choose another one with --port (0: a free one)."
 
 #: Providers whose sandbox takes a webhook subscription through its API, and the secret file it gets.
 #: DocSecure's API (README "Webhooks"): POST /api/v1/webhooks {"url", "signed"} answers the signing secret.
@@ -64,6 +72,16 @@ def free_port() -> int:
         return port
 
 
+def _check_free(port: int) -> None:
+    """Refuse a port in use before anything starts (werkzeug would print and exit instead)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise PortInUse(port=port) from exc
+
+
 def _with_webhook_secrets(config: Path, providers: list[str]) -> None:
     """Add ``webhook_secrets`` (a ``$file:`` reference) to each subscribed provider's table."""
     lines = config.read_text(encoding="utf-8").splitlines()
@@ -94,6 +112,8 @@ def start(port: int = 0, workdir: Path | None = None, *, poll_every: float = 10.
     from liasse_screens.app import create_app
     from liasse.webhooks.receiver import WebhookReceiver
 
+    if port:
+        _check_free(port)
     workdir = workdir or Path(tempfile.mkdtemp(prefix="liasse-serve-"))
     workdir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
