@@ -122,11 +122,14 @@ def toast(page: object, kind: str = "success") -> str:
 
 
 def ensure_contact(page: object) -> None:
-    """On a request or send form of 2950: create the contact from the account's record when there is none."""
-    if page.locator("select#contact").count() == 0:  # type: ignore[attr-defined]
-        page.get_by_role("link", name="Créer un contact").click()  # type: ignore[attr-defined]
-        page.get_by_role("button", name="Créer le contact").click()  # type: ignore[attr-defined]
+    """From a menu of 2950: with no contact yet the first contact's window opens (manual 5.1); create it from the account."""
+    create = page.get_by_role("button", name="Créer le contact")  # type: ignore[attr-defined]
+    if create.count():
+        assert "créez d'abord le contact" in toast(page, "warning")
+        shot(page, "first-contact-window")
+        create.click()
         assert "créé" in toast(page)
+    assert page.locator("select#contact").count() == 1  # type: ignore[attr-defined]
 
 
 def latest_code(page: object, base: str) -> str:
@@ -233,7 +236,9 @@ def test_fw07_ds17_multi_document_send_with_tick_all_and_closed_items_in_purple_
     assert "Cochez au moins un document" in toast(page, "error")
     page.get_by_label("Extrait de compte").check()  # type: ignore[attr-defined]
     page.get_by_label("RIB de l'étude").check()  # type: ignore[attr-defined]
-    page.get_by_label("Nom de l'envoi (facultatif)").fill("Documents de la vente")  # type: ignore[attr-defined]
+    name = page.get_by_label("Nom du document transmis")  # type: ignore[attr-defined]
+    assert name.input_value() == "Document(s) transmis par Groupe FICHORGA"  # the manual's default
+    name.fill("Documents de la vente")  # type: ignore[attr-defined]
     shot(page, "send-ticked")
     page.get_by_role("button", name="Envoyer", exact=True).click()  # type: ignore[attr-defined]
     assert "Envoi « Documents de la vente » transmis" in toast(page)

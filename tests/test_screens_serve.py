@@ -259,7 +259,7 @@ def test_fw07_ds26_an_unreadable_rib_opens_the_typed_details_form_then_the_iban_
 
 def test_fw07_ds15_ds18_ds29_office_rib_attachment_row_and_attestation(served: ServedOffice, browser: requests.Session) -> None:
     contact_id = _contact_on(served, browser, "2950", "jacques.martin@free.fr", "06 54 55 99 87")
-    rib = browser.post(f"{served.url}/x/docsecure/accounts/2950/office-rib", data={"contact": str(contact_id), "bank_code": "5421 DCN"}, timeout=30)
+    rib = browser.post(f"{served.url}/x/docsecure/accounts/2950/office-rib", data={"contact": str(contact_id)}, timeout=30)
     assert any(t.startswith("RIB de l'étude envoyé à") for t in toasts(rib, "success")), rib.text
     from liasse_hostapi.records import OwnerKind, OwnerRef
 

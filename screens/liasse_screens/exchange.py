@@ -222,6 +222,8 @@ def blueprint() -> Blueprint:
         account = d.host.accounts.account(number)
         kind = DocumentType.RIB if request.values.get("kind", "rib") == "rib" else DocumentType.OTHER
         contacts = d.contacts(number, archived=False)
+        if not contacts and request.method == "GET":
+            return _first_contact(provider, number)
         if request.method == "POST":
             contact_id = _contact_id()
             label = request.form.get("label", "").strip()
@@ -255,8 +257,12 @@ def blueprint() -> Blueprint:
         account = d.host.accounts.account(number)
         choices = d.office_rib_choices(number)
         contacts = d.contacts(number, archived=False)
+        if not contacts and request.method == "GET":
+            return _first_contact(provider, number)
         if request.method == "POST":
             contact_id = _contact_id()
+            bank_code, _, rib_label = request.form.get("rib", "").partition("||")
+            files = _uploaded_files(d)
             if contact_id is None:
                 flash("Choisissez le contact à qui envoyer le RIB de l'étude, ou créez-en un.", "error")
             else:
@@ -264,7 +270,9 @@ def blueprint() -> Blueprint:
                     made = d.send_office_rib(
                         contact_id,
                         account_number=number,
-                        bank_code=request.form.get("bank_code") or None,
+                        bank_code=bank_code or None,
+                        rib_label=rib_label or None,
+                        file=files[0] if files else None,
                         label=request.form.get("label", "").strip() or None,
                     )
                 except LiasseError as exc:
@@ -288,6 +296,8 @@ def blueprint() -> Blueprint:
         account = d.host.accounts.account(number)
         choices = d.send_choices(number)
         contacts = d.contacts(number, archived=False)
+        if not contacts and request.method == "GET":
+            return _first_contact(provider, number)
         if request.method == "POST":
             contact_id = _contact_id()
             form = request.form
@@ -328,6 +338,7 @@ def blueprint() -> Blueprint:
             closed_matters=CLOSED_MATTERS,
             closed_participations=CLOSED_PARTICIPATIONS,
             ticked=request.form,
+            default_name=f"Document(s) transmis par {d.host.office.office().name}",
         )
 
     @bp.post("/accounts/<number>/attachments/<int:attachment_id>/send")
@@ -500,6 +511,12 @@ def _ids(values: list[str], what: str) -> tuple[int, ...]:
     if any(not v.isdigit() for v in values):
         raise BadRequest(f"Numéro de {what} invalide dans le formulaire. Rechargez la page et cochez à nouveau.")
     return tuple(int(v) for v in values)
+
+
+def _first_contact(provider: str, number: str) -> ResponseReturnValue:
+    """No contact on the account yet: the first contact's creation window opens, then the screen asked for."""
+    flash("Aucun contact sur ce compte : créez d'abord le contact qui recevra l'échange.", "warning")
+    return redirect(url_for("exchange.contact_new", provider=provider, number=number, next=request.full_path))
 
 
 def _contact_id() -> int | None:
