@@ -100,6 +100,8 @@ def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
     page.set_default_timeout(15_000)
     folder = ARTIFACTS / request.node.name
     folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.png"):
+        old.unlink()  # this run's steps only
     page.shots = folder  # type: ignore[attr-defined]
     page.shot_count = 0  # type: ignore[attr-defined]
     try:
