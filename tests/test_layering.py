@@ -20,6 +20,6 @@ def test_fw03_import_contracts_hold() -> None:
 
 def test_fw03_no_generic_top_level_module_is_installed(tmp_path: Path) -> None:
     """Only liasse, liasse_hostapi and liasse_<provider> are importable names, from anywhere."""
-    code = "import importlib.util; print([n for n in ('core', 'plugins', 'hostapi') if importlib.util.find_spec(n)])"
+    code = "import importlib.util; print([n for n in ('core', 'plugins', 'hostapi', 'screens') if importlib.util.find_spec(n)])"
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.strip() == "[]"

@@ -275,6 +275,11 @@ from liasse.cli_secrets import secrets  # noqa: E402
 cli.add_command(secrets)
 cli.add_command(audit)
 
+# FW-07: the reference host's screens (found by name when the command runs).
+from liasse.cli_serve import serve  # noqa: E402
+
+cli.add_command(serve)
+
 
 def main() -> None:
     """Entry point of the ``liasse`` script."""

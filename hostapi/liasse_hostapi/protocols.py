@@ -129,6 +129,10 @@ class IbanRecords(Protocol):
         """Add an attachment to an existing IBAN record (DS-15: a new RIB file is saved there)."""
         ...
 
+    def confirm_for_payment(self, iban_record_id: int, user_login: str) -> IbanRecord:
+        """BY-02: a user read the record's warnings and confirms it may pay (``danger`` ones need it)."""
+        ...
+
 
 @runtime_checkable
 class OfficeBanking(Protocol):

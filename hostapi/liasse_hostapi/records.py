@@ -264,6 +264,14 @@ class IbanRecord:
     created_at: dt.datetime | None = None
     #: What liasse found about the details when the record was made from a received RIB.
     warnings: tuple[IbanWarning, ...] = ()
+    #: BY-02: who confirmed, having read the warnings, that the record may be used for a payment, and when.
+    confirmed_by: str | None = None
+    confirmed_at: dt.datetime | None = None
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """A ``danger`` warning stands and nobody confirmed the record yet: it must not pay anyone."""
+        return self.confirmed_by is None and any(w.severity == "danger" for w in self.warnings)
 
 
 @attrs.frozen

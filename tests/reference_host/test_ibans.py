@@ -74,3 +74,43 @@ def test_iban_lookups_name_what_is_missing(host: ReferenceHost) -> None:
         host.ibans.create(
             NewIbanRecord(account_number="0000", iban="FR76", bic=None, holder="X", bank=None, origin="Saisi")
         )
+
+
+def test_by02_a_record_with_a_danger_warning_pays_nobody_until_a_user_confirms_it(host: ReferenceHost) -> None:
+    from liasse_hostapi.records import IbanWarning
+
+    danger = IbanWarning(code="iban_changed", severity="danger", text="L'IBAN reçu diffère de l'IBAN actuel.")
+    created = host.ibans.create(
+        NewIbanRecord(
+            account_number="2950",
+            iban="FR76 3000 4000 0312 3456 7890 143",
+            bic="BNPAFRPPXXX",
+            holder="M. JACQUES MARTIN",
+            bank="BNP PARIBAS",
+            origin="IBAN transmis via DocSecure",
+            warnings=(danger,),
+        )
+    )
+    assert created.needs_confirmation and created.confirmed_by is None
+    confirmed = host.ibans.confirm_for_payment(created.id, "FICH")
+    assert not confirmed.needs_confirmation
+    assert confirmed.confirmed_by == "FICH" and confirmed.confirmed_at is not None
+    # Confirming again keeps who confirmed first, and when.
+    again = host.ibans.confirm_for_payment(created.id, "CLER")
+    assert (again.confirmed_by, again.confirmed_at) == ("FICH", confirmed.confirmed_at)
+    assert host.ibans.list("2950")[-1] == again
+    with pytest.raises(UnknownIbanRecord):
+        host.ibans.confirm_for_payment(999_999, "FICH")
+
+
+def test_by02_a_record_with_no_danger_warning_needs_no_confirmation(host: ReferenceHost) -> None:
+    from liasse_hostapi.records import IbanWarning
+
+    caution = IbanWarning(code="holder_mismatch", severity="warning", text="Le titulaire diffère de l'intitulé du compte.")
+    created = host.ibans.create(
+        NewIbanRecord(
+            account_number="2950", iban="FR7630004000031234567890143", bic=None, holder="X", bank=None,
+            origin="IBAN transmis via DocSecure", warnings=(caution,),
+        )
+    )
+    assert not created.needs_confirmation

@@ -94,6 +94,19 @@ class SqlIbanRecords:
                 conn.execute(sa.insert(links).values(iban_record_id=iban_record_id, attachment_id=attachment_id))
             return load_iban_record(conn, iban_record_id)
 
+    def confirm_for_payment(self, iban_record_id: int, user_login: str) -> IbanRecord:
+        """Record that ``user_login`` read the warnings and confirms the record; confirming twice keeps the first."""
+        table = schema.iban_records
+        with self._engine.begin() as conn:
+            record = load_iban_record(conn, iban_record_id)
+            if record.confirmed_by is None:
+                conn.execute(
+                    sa.update(table)
+                    .where(table.c.id == iban_record_id)
+                    .values(confirmed_by=user_login, confirmed_at=now_utc())
+                )
+            return load_iban_record(conn, iban_record_id)
+
 
 def _iban_record(conn: Connection, row: sa.Row) -> IbanRecord:
     """Build an :class:`IbanRecord` from its row and its links, attachments oldest first."""
@@ -113,6 +126,8 @@ def _iban_record(conn: Connection, row: sa.Row) -> IbanRecord:
         origin=row.origin,
         attachment_ids=tuple(attachment_ids),
         created_at=row.created_at,
+        confirmed_by=row.confirmed_by,
+        confirmed_at=row.confirmed_at,
         warnings=tuple(
             IbanWarning(code=w.code, severity=w.severity, text=w.text)
             for w in conn.execute(

@@ -191,6 +191,9 @@ iban_records = sa.Table(
     sa.Column("bank", sa.String(255)),
     sa.Column("origin", sa.String(255), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    # BY-02: a record with a danger warning pays nobody until a user confirms it.
+    sa.Column("confirmed_by", sa.String(64)),
+    sa.Column("confirmed_at", UtcDateTime),
 )
 
 #: BY-02 findings kept with an IBAN record made from a received RIB.

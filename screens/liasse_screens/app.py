@@ -1,0 +1,185 @@
+"""The Flask application of the reference host's screens: banner, home, settings, and each capability's blueprint.
+
+Views call liasse's services and show what comes back; the business rules
+live in liasse (``liasse.desk``, ``Liasse.connect`` …), never here. Errors
+of liasse are sentences that say what to fix: they are shown as such,
+top-right, and the screen the user was on comes back unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets as _secrets
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
+from liasse_hostapi.errors import HostLookupError
+from werkzeug.exceptions import BadRequest
+from liasse_hostapi.records import AccountKind
+
+from liasse.app import Liasse
+from liasse.capabilities import Capability
+from liasse.demo import DEMO_USER
+from liasse.errors import CredentialsMissing, LiasseError
+from liasse.sandbox import RunningSandbox
+from liasse_screens import menus
+from liasse_screens.menus import CapabilityScreens
+
+#: Host lookups' subjects, in the user's words.
+_HOST_WORDS: dict[str, str] = {
+    "account": "Compte",
+    "user": "Utilisateur",
+    "attachment": "Pièce jointe",
+    "event": "Événement",
+    "participation": "Facture de participation",
+    "IBAN record": "Fiche IBAN",
+}
+
+
+def office_liasse() -> Liasse:
+    """The office the application serves."""
+    liasse: Liasse = current_app.extensions["liasse"]
+    return liasse
+
+
+def acting_user() -> str:
+    """The host user the screens act as (the banner's user selector; the demo user by default)."""
+    login: str = session.get("user", DEMO_USER)
+    return login
+
+
+def screens_for(provider: str) -> list[CapabilityScreens]:
+    """The registered screens of each capability ``provider`` declares."""
+    screens: dict[Capability, CapabilityScreens] = current_app.extensions["liasse_screens"]
+    info = office_liasse().provider(provider)
+    return [screens[c] for c in sorted(info.capabilities, key=lambda c: c.value) if c in screens]
+
+
+def format_datetime(value: dt.datetime | None) -> str:
+    """DD/MM/YYYY HH:MM in the office's time zone; empty for no date."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    zone = ZoneInfo(office_liasse().host.office.office().timezone)
+    return value.astimezone(zone).strftime("%d/%m/%Y %H:%M")
+
+
+def format_size(size: int | None) -> str:
+    """A file size in French units (Ko, Mo)."""
+    if size is None:
+        return ""
+    if size < 1024:
+        return f"{size} o"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} Ko".replace(".", ",")
+    return f"{size / 1024 / 1024:.1f} Mo".replace(".", ",")
+
+
+def back(default: str = "home.index") -> ResponseReturnValue:
+    """Back to the screen the form came from (the referrer), else ``default``."""
+    target = request.form.get("next") or request.referrer or url_for(default)
+    return redirect(target)
+
+
+def _banner() -> dict[str, Any]:
+    """DS-02 provider buttons and DS-22 global tracking icons, for every page."""
+    liasse = office_liasse()
+    buttons = []
+    icons = []
+    user = acting_user()
+    usable = set(liasse.providers_for(user))
+    for name in sorted(liasse.providers):
+        try:
+            info = liasse.provider(name)
+            buttons.append({"name": name, "title": info.title, "url": liasse.banner_url(name), "enabled": name in usable})
+        except LiasseError:
+            continue
+        if name not in usable:
+            continue
+        for screens in screens_for(name):
+            if screens.tracking_endpoint is None:
+                continue
+            count = _safe_count(screens, name, None)
+            icons.append(
+                {
+                    "title": info.title,
+                    "url": url_for(screens.tracking_endpoint, provider=name),
+                    "count": count or 0,
+                    "level": menus.counter_level(count),
+                }
+            )
+    users = liasse.host.office.users()
+    return {"banner_buttons": buttons, "tracking_icons": icons, "users": users, "acting_user": user}
+
+
+def _safe_count(screens: CapabilityScreens, provider: str, number: str | None) -> int | None:
+    """A counter that never breaks the page: a provider without credentials shows none."""
+    if screens.counter is None:
+        return None
+    try:
+        return screens.counter(provider, number)
+    except LiasseError:
+        return None
+
+
+def create_app(liasse: Liasse, sandboxes: dict[str, RunningSandbox], workdir: Path) -> Flask:
+    """The screens' application over ``liasse`` (an opened office) and the running ``sandboxes``."""
+    from liasse_screens import exchange, home, recipient, settings_views
+
+    app = Flask("liasse_screens", root_path=str(Path(__file__).parent))
+    # A fresh key per run: the session holds only the acting user and flashed messages.
+    app.secret_key = os.environ.get("LIASSE_SCREENS_SECRET") or _secrets.token_hex(32)
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024
+    app.extensions["liasse"] = liasse
+    app.extensions["liasse_sandboxes"] = sandboxes
+    app.extensions["liasse_workdir"] = workdir
+    exchange.declare()
+    built: dict[Capability, CapabilityScreens] = {}
+    for capability, factory in menus.registered().items():
+        screens = factory()
+        built[capability] = screens
+        app.register_blueprint(screens.make_blueprint())
+    app.extensions["liasse_screens"] = built
+    app.register_blueprint(home.blueprint())
+    app.register_blueprint(settings_views.blueprint())
+    app.register_blueprint(recipient.blueprint())
+    app.jinja_env.filters["when"] = format_datetime
+    app.jinja_env.filters["size"] = format_size
+    app.context_processor(_banner)
+
+    @app.errorhandler(LiasseError)
+    def _liasse_error(exc: LiasseError) -> ResponseReturnValue:
+        flash(str(exc), "error")
+        if isinstance(exc, CredentialsMissing) and exc.params.get("user") == acting_user():
+            # DS-01: the user's own first use: the settings page is where "Connexion" is.
+            return redirect(url_for("settings.index"))
+        return back()
+
+    @app.errorhandler(HostLookupError)
+    def _host_error(exc: HostLookupError) -> ResponseReturnValue:
+        what = _HOST_WORDS.get(exc.what, exc.what)
+        flash(f"{what} « {exc.key} » introuvable dans le logiciel de l'étude.", "error")
+        return redirect(url_for("home.index"))
+
+    @app.errorhandler(BadRequest)
+    def _bad_request(exc: BadRequest) -> ResponseReturnValue:
+        # A form the screens did not make (tampered, or from an older page): say what to do, go back.
+        flash(exc.description or "Formulaire invalide : rechargez la page.", "error")
+        return back()
+
+    @app.before_request
+    def _user() -> None:
+        g.user = acting_user()
+
+    return app
+
+
+def client_accounts(text: str = "") -> list[Any]:
+    """The accounts the home page lists: client accounts first, by number."""
+    found = office_liasse().host.accounts.search(text, limit=200)
+    return sorted(found, key=lambda a: (a.kind is not AccountKind.CLIENT, a.number))
