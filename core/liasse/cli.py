@@ -50,24 +50,6 @@ class _Group(click.Group):
             _fail(str(HostRecordMissing.of(exc)))
 
 
-def _provider_group(name: str) -> click.Command:
-    """The commands of provider ``name``, chosen by its capability; only that one plugin is imported."""
-    from importlib.metadata import entry_points
-
-    from liasse.capabilities import Capability
-
-    (entry,) = [e for e in entry_points(group="liasse.plugins") if e.name == name]
-    declare = getattr(entry.load(), "liasse_provider_info", None)
-    capabilities = declare().capabilities if callable(declare) else frozenset()
-    if Capability.REGISTERED_MAIL in capabilities:
-        from liasse.cli_registered import registered_group
-
-        return registered_group(name)
-    from liasse.cli_exchange import exchange_group
-
-    return exchange_group(name)
-
-
 def _provider_names() -> set[str]:
     """Names of the installed ``liasse.plugins`` entry points (metadata only: cheap)."""
     from importlib.metadata import entry_points
@@ -86,6 +68,10 @@ def _provider_group(name: str) -> click.Command:
         capabilities = entry.load().liasse_provider_info().capabilities
     except Exception:  # noqa: BLE001 - a broken plugin keeps the exchange commands; `liasse plugins` says why
         capabilities = frozenset()
+    if Capability.REGISTERED_MAIL in capabilities:
+        from liasse.cli_registered import registered_group
+
+        return registered_group(name)
     if Capability.SHARE in capabilities:
         from liasse.cli_sharing import sharing_group
 
