@@ -45,10 +45,15 @@ class StreamedForm(io.RawIOBase):
         #: The body's length; requests reads it for Content-Length.
         self.len = len(head) + size + len(tail)
         self._parts: list[BinaryIO] = [io.BytesIO(head), stream, io.BytesIO(tail)]
+        self._sent = 0
 
     def readable(self) -> bool:
         """Always: the body is read by requests."""
         return True
+
+    def tell(self) -> int:
+        """Bytes read so far: requests subtracts it from :attr:`len` for the Content-Length."""
+        return self._sent
 
     def read(self, size: int = -1) -> bytes:  # type: ignore[override]
         """Up to ``size`` bytes of the body (all that is left when negative)."""
@@ -61,4 +66,6 @@ class StreamedForm(io.RawIOBase):
             chunks.append(chunk)
             if size >= 0:
                 size -= len(chunk)
-        return b"".join(chunks)
+        data = b"".join(chunks)
+        self._sent += len(data)
+        return data

@@ -224,7 +224,7 @@ class Field:
             "y": self.y,
             "width": self.width,
             "height": self.height,
-            "reason": None,
+            "reason": "Signé électroniquement",
             "display": {"layout": "minimal"},
         }
 
@@ -284,11 +284,11 @@ class Signer:
             "custom_text": {"request_subject": None, "request_body": None, "reminder_subject": None, "reminder_body": None},
             "delivery_mode": "email",
             "identification_attestation_id": None,
-            "sms_notification": {"otp_message": {"custom_text": ""}},
+            "sms_notification": {"otp_message": {"custom_text": "Votre code de signature : {{code}}"}},
             "email_notification": {"disabled": []},
             "pre_identity_verification_required": False,
             "verified_identity_id": None,
-            "recipient_stage_index": None,
+            "recipient_stage_index": 0,
             "excluded_documents": [],
             "signed_at": _timestamp(self.signed_at),
         }
@@ -322,6 +322,13 @@ class SignatureRequest:
     signers: list[Signer] = attrs.field(factory=list)
     #: A monotonic sequence number, the list's order and its cursor.
     sequence: int = 0
+
+    @property
+    def expires_at(self) -> dt.datetime:
+        """The given date at 23:59 UTC, else six months after activation (or creation, for a draft), as Yousign does."""
+        if self.expiration_date is not None:
+            return dt.datetime.combine(self.expiration_date, dt.time(23, 59), dt.UTC)
+        return (self.activated_at or self.created_at) + dt.timedelta(days=183)
 
     def move(self, target: RequestStatus) -> None:
         """Change status as the spec's lifecycle allows (a sandbox bug otherwise, never a client's)."""
@@ -358,7 +365,7 @@ class SignatureRequest:
             "reminder_settings": None,
             "timezone": self.timezone,
             "email_custom_note": self.email_custom_note,
-            "expiration_date": self.expiration_date.isoformat() if self.expiration_date else None,
+            "expiration_date": _timestamp(self.expires_at),
             "source": "public_api",
             "signers": [{"id": s.id, "status": s.status.value} for s in self.signers],
             "approvers": [],
@@ -371,7 +378,7 @@ class SignatureRequest:
             "signers_allowed_to_decline": self.signers_allowed_to_decline,
             "workspace_id": self.workspace_id,
             "audit_trail_locale": self.audit_trail_locale,
-            "email_notification": {"sender": {"type": "organization", "custom_name": ""}, "custom_note": None},
+            "email_notification": {"sender": {"type": "organization", "custom_name": None}, "custom_note": None},
             "bulk_send_batch_id": None,
             "decline_information": decline,
             "rejection_information": None,
@@ -952,7 +959,8 @@ def create_sandbox(*, per_minute: int = SANDBOX_PER_MINUTE, per_hour: int = SAND
 
     @app.delete(f"{API_ROOT}/webhooks/<webhook_id>")
     def webhooks_delete(webhook_id: str) -> Response:
-        if not sender.unsubscribe(organization().name, webhook_id):
+        known = {webhook_uuid(s.id): s.id for s in sender.subscriptions(organization().name)}
+        if webhook_id not in known or not sender.unsubscribe(organization().name, known[webhook_id]):
             raise Refused(404, "Webhook subscription not found.")
         return app.response_class(status=204)
 
@@ -1114,7 +1122,7 @@ def _matches(request: SignatureRequest, args: Any) -> bool:
 def _subscription_json(subscription: Any, secret: str, body: dict[str, Any]) -> dict[str, Any]:
     """Yousign's ``WebhookSubscription``; the secret only in the creation's answer, as Yousign shows it once."""
     return {
-        "id": subscription.id,
+        "id": webhook_uuid(subscription.id),
         "endpoint": subscription.url,
         "description": body.get("description") if isinstance(body.get("description"), str) else None,
         "sandbox": True,
@@ -1127,3 +1135,8 @@ def _subscription_json(subscription: Any, secret: str, body: dict[str, Any]) -> 
         "created_at": _timestamp(subscription.created_at),
         "updated_at": None,
     }
+
+
+def webhook_uuid(subscription_id: str) -> str:
+    """The kit's subscription id as the uuid Yousign shows (stable: derived, not stored)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"liasse-sandbox-webhook:{subscription_id}"))

@@ -67,21 +67,21 @@ def stamp(content: bytes, stamps: Sequence[Stamp]) -> bytes:
     from fpdf import FPDF
     from pypdf import PdfReader, PdfWriter, Transformation
 
-    reader = PdfReader(io.BytesIO(content))
-    writer = PdfWriter()
-    for number, page in enumerate(reader.pages, start=1):
+    # Pages are merged once they belong to the writer (pypdf 7 edits no page of a reader).
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(content)))
+    for number, page in enumerate(writer.pages, start=1):
         mine = [s for s in stamps if s.page == number]
-        if mine:
-            box = page.cropbox
-            overlay = FPDF(unit="pt", format=(float(box.width), float(box.height)))
-            overlay.set_auto_page_break(False)
-            overlay.add_page()
-            for item in mine:
-                _draw(overlay, item)
-            drawn = PdfReader(io.BytesIO(bytes(overlay.output()))).pages[0]
-            # The overlay's origin is (0, 0); the page's visible box may start elsewhere.
-            page.merge_transformed_page(drawn, Transformation().translate(float(box.left), float(box.bottom)))
-        writer.add_page(page)
+        if not mine:
+            continue
+        box = page.cropbox
+        overlay = FPDF(unit="pt", format=(float(box.width), float(box.height)))
+        overlay.set_auto_page_break(False)
+        overlay.add_page()
+        for item in mine:
+            _draw(overlay, item)
+        drawn = PdfReader(io.BytesIO(bytes(overlay.output()))).pages[0]
+        # The overlay's origin is (0, 0); the page's visible box may start elsewhere.
+        page.merge_transformed_page(drawn, Transformation().translate(float(box.left), float(box.bottom)))
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
