@@ -6,8 +6,9 @@ table does not allow is refused with a sentence that says which states are
 possible instead. The state words are those of the DocSecure manual (Envoyé,
 Relancé, Terminé, Terminé avec PJ à récupérer), in French and in English.
 
-Signature files, registered letters and shares have no machine here yet: the
-store records their states as given.
+Signature files have their own table and machine (:data:`SIGNATURE_MACHINE`,
+checked by :mod:`liasse.signing`); registered letters and shares have no
+machine here yet: the store records their states as given.
 """
 
 from __future__ import annotations
@@ -72,6 +73,19 @@ class SendState(LabelledState):
     FAILED = ("failed", "Échec d'envoi", "Sending failed")
     CANCELLED = ("cancelled", "Annulé", "Cancelled")
     EXPIRED = ("expired", "Expiré", "Expired")
+
+
+class SignatureState(LabelledState):
+    """Where a signature file stands (ES-06 … ES-11); the manual numbers 0, 1, 2 are only in the labels."""
+
+    TO_SEND = ("to_send", "0 - À envoyer", "0 - To send")
+    AWAITING = ("awaiting", "1 - En attente de signature", "1 - Awaiting signature")
+    SIGNED = ("signed", "2 - Signé", "2 - Signed")
+    DECLINED = ("declined", "Refusé", "Declined")
+    EXPIRED = ("expired", "Expiré", "Expired")
+    CANCELLED = ("cancelled", "Annulé", "Cancelled")
+    #: The provider refused the file (a field off the page, a locked PDF): fix it, then send again.
+    FAILED = ("failed", "Échec d'envoi", "Sending failed")
 
 
 class ExchangeKind(enum.Enum):
@@ -210,6 +224,25 @@ SEND_MACHINE: StateMachine[SendState] = StateMachine(
     },
 )
 """Sends: sent, reminded as often as needed, done when the contact downloads."""
+
+_G = SignatureState
+SIGNATURE_MACHINE: StateMachine[SignatureState] = StateMachine(
+    name_fr="le dossier de signature",
+    name_en="the signature file",
+    states=SignatureState,
+    initial=_G.TO_SEND,
+    transitions={
+        (_G.TO_SEND, _G.AWAITING),
+        (_G.TO_SEND, _G.FAILED),
+        (_G.FAILED, _G.TO_SEND),
+        (_G.FAILED, _G.AWAITING),
+        (_G.AWAITING, _G.SIGNED),
+        (_G.AWAITING, _G.DECLINED),
+        (_G.AWAITING, _G.EXPIRED),
+        (_G.AWAITING, _G.CANCELLED),
+    },
+)
+"""Signature files: to send (signers and positions editable), awaiting signature, then signed or closed."""
 
 MACHINES: Mapping[ExchangeKind, StateMachine[Any]] = {
     ExchangeKind.REQUEST: REQUEST_MACHINE,

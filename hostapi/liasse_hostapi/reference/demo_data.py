@@ -543,6 +543,59 @@ LETTERS = (
             "Ordre du jour : examen des comptes de l'exercice, travaux de ravalement, questions diverses."
         ),
     ),
+    # ES-12: one lease, two co-tenants and a guarantor, each signing (the e-signature demo story).
+    DemoLetter(
+        Event(
+            id=4,
+            template_code="BAIL_COLOCATION",
+            title="Bail de colocation - 3 rue Jeanne d'Arc, Orléans",
+            account_number="97974",
+            created_at=_paris("2024-09-02T10:00:00"),
+            parties=(
+                EventParty(
+                    role=PartyRole.CO_TENANT.value,
+                    name="Léa BERNARD",
+                    first_name="Léa",
+                    last_name="BERNARD",
+                    email="lea.bernard@gmail.com",
+                    mobile="06 12 34 56 78",
+                    postal_address="3 rue Jeanne d'Arc, 45000 ORLÉANS",
+                ),
+                EventParty(
+                    role=PartyRole.CO_TENANT.value,
+                    name="Hugo MOREAU",
+                    first_name="Hugo",
+                    last_name="MOREAU",
+                    email="hugo.moreau@outlook.fr",
+                    mobile="07 98 76 54 32",
+                    postal_address="3 rue Jeanne d'Arc, 45000 ORLÉANS",
+                ),
+                EventParty(
+                    role=PartyRole.GUARANTOR.value,
+                    name="Claire BERNARD",
+                    first_name="Claire",
+                    last_name="BERNARD",
+                    email="claire.bernard@wanadoo.fr",
+                    mobile="06 55 44 33 22",
+                    postal_address="12 rue de Bourgogne, 45000 ORLÉANS",
+                ),
+                _MANAGER,
+            ),
+        ),
+        body=(
+            "Entre les soussignés, la SCI FICHORGA, bailleur, représentée par son gérant, et Mme Léa BERNARD "
+            "et M. Hugo MOREAU, colocataires solidaires, il a été convenu d'un bail d'habitation meublé "
+            "portant sur le logement situé 3 rue Jeanne d'Arc à Orléans.\n\n"
+            "Le bail est consenti pour une durée d'un an à compter du 1er octobre 2024, moyennant un loyer "
+            "mensuel de 950,00 EUR charges comprises, payable d'avance. Les colocataires sont tenus "
+            "solidairement au paiement du loyer et des charges.\n\n"
+            "Mme Claire BERNARD se porte caution solidaire des obligations des colocataires pour la durée du bail.\n\n"
+            "Le dépôt de garantie est fixé à un mois de loyer hors charges, soit 900,00 EUR, versé à la "
+            "signature du présent bail. Un état des lieux contradictoire est établi à l'entrée et à la sortie "
+            "des lieux.\n\n"
+            "Fait à Orléans, en autant d'exemplaires que de parties."
+        ),
+    ),
 )
 
 DIRECTORY = (
