@@ -46,6 +46,9 @@ TABLES = {
     "webhook_events",
     "sync_cursors",
     "audit_log",
+    "signature_files",
+    "signature_signers",
+    "signature_placements",
 }
 
 T0 = dt.datetime(2023, 10, 9, 14, 29, tzinfo=dt.UTC)
