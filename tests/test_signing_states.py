@@ -12,9 +12,6 @@ from liasse.states import SIGNATURE_MACHINE, SignatureState
 G = SignatureState
 TABLE = {
     (G.TO_SEND, G.AWAITING),
-    (G.TO_SEND, G.FAILED),
-    (G.FAILED, G.TO_SEND),
-    (G.FAILED, G.AWAITING),
     (G.AWAITING, G.SIGNED),
     (G.AWAITING, G.DECLINED),
     (G.AWAITING, G.EXPIRED),

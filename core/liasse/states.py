@@ -84,8 +84,6 @@ class SignatureState(LabelledState):
     DECLINED = ("declined", "Refusé", "Declined")
     EXPIRED = ("expired", "Expiré", "Expired")
     CANCELLED = ("cancelled", "Annulé", "Cancelled")
-    #: The provider refused the file (a field off the page, a locked PDF): fix it, then send again.
-    FAILED = ("failed", "Échec d'envoi", "Sending failed")
 
 
 class ExchangeKind(enum.Enum):
@@ -233,16 +231,15 @@ SIGNATURE_MACHINE: StateMachine[SignatureState] = StateMachine(
     initial=_G.TO_SEND,
     transitions={
         (_G.TO_SEND, _G.AWAITING),
-        (_G.TO_SEND, _G.FAILED),
-        (_G.FAILED, _G.TO_SEND),
-        (_G.FAILED, _G.AWAITING),
         (_G.AWAITING, _G.SIGNED),
         (_G.AWAITING, _G.DECLINED),
         (_G.AWAITING, _G.EXPIRED),
         (_G.AWAITING, _G.CANCELLED),
     },
 )
-"""Signature files: to send (signers and positions editable), awaiting signature, then signed or closed."""
+"""Signature files: to send (signers and positions editable), awaiting signature, then signed or closed.
+
+A refused send leaves the file "to send" with the provider's sentence: its last good state."""
 
 MACHINES: Mapping[ExchangeKind, StateMachine[Any]] = {
     ExchangeKind.REQUEST: REQUEST_MACHINE,
