@@ -104,26 +104,11 @@ def apply_event(liasse: Liasse, event: queue.ClaimedEvent) -> list[int]:
         targeted = remote_ids and (notice.trusted or len(remote_ids) <= MAX_UNTRUSTED_READS)
         report = desk.refresh(remote_ids) if targeted else desk.sync()
         changed.extend(report.changed)
-    _apply_to_signature_files(liasse, provider, notice.remote_ids)
+    # ES-10: signature files live in their own table; the signing desk re-reads those the notice names.
+    from liasse.signing.notices import apply_notice
+
+    apply_notice(liasse, provider, notice.remote_ids)
     return changed
-
-
-def _apply_to_signature_files(liasse: Liasse, provider: str, remote_ids: Iterable[str]) -> None:
-    """ES-10: the signature files the notice names are re-read and, once signed, archived."""
-    from liasse.signing import SigningDesk
-    from liasse.store.models import SignatureFile
-
-    wanted = list(remote_ids)
-    if not wanted:
-        return
-    with liasse.store.session() as session:
-        creators = session.execute(
-            sa.select(SignatureFile.created_by)
-            .where(SignatureFile.provider == provider, SignatureFile.remote_id.in_(wanted))
-            .distinct()
-        ).scalars().all()
-    for created_by in creators:
-        SigningDesk(liasse, provider, created_by).refresh_remote(wanted)
 
 
 def account_desk(liasse: Liasse, provider: str, provider_account: str, hints: Iterable[str] = ()) -> ExchangeDesk:
