@@ -55,3 +55,11 @@ def test_intake_benchmark_reports_its_targets() -> None:
 def test_webhook_benchmark_reports_its_target() -> None:
     out = run("webhooks_intake.py", "--n", "20")
     assert re.search(r"^webhook acknowledgement median: \d+\.\d ms \(target ≤ 100 ms, .*\) (OK|BELOW)$", out, re.MULTILINE), out
+
+
+def test_esign_benchmark_reports_its_targets() -> None:
+    out = run("esign_requests.py", "--n", "20", "--seq", "4", "--workers", "8")
+    assert re.search(r"^create and activate 20 signature requests, 20 ms latency: ratio \d+\.\d\d× \(target ≥ 8×\) (OK|BELOW)$", out, re.MULTILINE), out
+    # Whatever the speed: never past the rate limit, every request activated exactly once.
+    assert "answers 429 from the sandbox's rate limit: 0 (target 0) OK" in out, out
+    assert "every request activated once: yes" in out, out

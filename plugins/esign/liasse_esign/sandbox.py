@@ -552,11 +552,15 @@ def bearer_token(authorization: str | None) -> str | None:
 # --- the server --------------------------------------------------------------
 
 
-def create_sandbox(*, per_minute: int = SANDBOX_PER_MINUTE, per_hour: int = SANDBOX_PER_HOUR) -> Sandbox:
+def create_sandbox(
+    *, per_minute: int = SANDBOX_PER_MINUTE, per_hour: int = SANDBOX_PER_HOUR, latency: float = 0.0
+) -> Sandbox:
     """A fresh Yousign v3 sandbox with the demo office's organisation and API key.
 
     The quotas default to Yousign's sandbox ones; a test that makes many calls
     on one sandbox raises them rather than sleeping through a window.
+    ``latency`` (seconds) delays every API answer, as the Internet between
+    an office and Yousign does (the benchmark's 20 ms).
     """
     from flask import g, jsonify, request
 
@@ -591,6 +595,8 @@ def create_sandbox(*, per_minute: int = SANDBOX_PER_MINUTE, per_hour: int = SAND
     def _authenticate() -> Response | None:
         if not in_api():
             return None
+        if latency:
+            time.sleep(latency)
         token = bearer_token(request.headers.get("Authorization"))
         # Quotas are per API key; calls without one share a counter per client address.
         standing = state.rate.hit(token or f"anonymous:{request.remote_addr}")
@@ -709,10 +715,13 @@ def create_sandbox(*, per_minute: int = SANDBOX_PER_MINUTE, per_hour: int = SAND
                 start = int(after)
             except ValueError:
                 raise Refused(400, "after: This cursor is not valid.") from None
+        with state.lock:
+            # Other threads add requests meanwhile: read a snapshot.
+            everyone = list(state.requests.values())
         mine = sorted(
             (
                 r
-                for r in state.requests.values()
+                for r in everyone
                 if r.owner == organization().name
                 and r.status is not RequestStatus.DELETED
                 and r.sequence > start
@@ -775,9 +784,9 @@ def create_sandbox(*, per_minute: int = SANDBOX_PER_MINUTE, per_hour: int = SAND
         if not content.startswith(b"%PDF-"):
             raise Refused(400, "file: The mime type of the file is invalid. Allowed mime types are application/pdf.")
         try:
-            if signed_pdf.forbids_modification(content):
+            locked, sizes = signed_pdf.inspect(content)
+            if locked:
                 raise Refused(400, "file: The PDF is protected against modification; upload a PDF that allows modification and form filling.")
-            sizes = signed_pdf.page_sizes(content)
         except Refused:
             raise
         except Exception:  # noqa: BLE001 - any parser failure is a broken file for the client

@@ -45,12 +45,29 @@ def page_sizes(content: bytes) -> list[PageSize]:
     return [PageSize(float(page.cropbox.width), float(page.cropbox.height)) for page in reader.pages]
 
 
+def inspect(content: bytes) -> tuple[bool, list[PageSize]]:
+    """Whether the PDF forbids modification, and its page sizes: one parse for an upload."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(content))
+    locked = _locked(reader)
+    sizes = [] if locked else [PageSize(float(page.cropbox.width), float(page.cropbox.height)) for page in reader.pages]
+    return locked, sizes
+
+
 def forbids_modification(content: bytes) -> bool:
     """True when the PDF is encrypted and does not let anyone fill or modify it (Yousign refuses it)."""
     from pypdf import PdfReader
+
+    return _locked(PdfReader(io.BytesIO(content)))
+
+
+def _locked(reader: object) -> bool:
+    """An encrypted PDF that needs a password, or whose permissions leave out modification."""
+    from pypdf import PdfReader
     from pypdf.constants import UserAccessPermissions
 
-    reader = PdfReader(io.BytesIO(content))
+    assert isinstance(reader, PdfReader)
     if not reader.is_encrypted:
         return False
     try:
