@@ -30,6 +30,10 @@ class _Group(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
         if command is None and cmd_name in _provider_names():
+            if _is_signature_provider(cmd_name):
+                from liasse.cli_signing import signing_group
+
+                return signing_group(cmd_name)
             from liasse.cli_exchange import exchange_group
 
             command = exchange_group(cmd_name)
@@ -50,6 +54,22 @@ def _provider_names() -> set[str]:
     from importlib.metadata import entry_points
 
     return {entry.name for entry in entry_points(group="liasse.plugins")}
+
+
+def _is_signature_provider(name: str) -> bool:
+    """Whether ``name``'s plugin declares e-signature: only that plugin's module is imported to ask."""
+    from importlib.metadata import entry_points
+
+    from liasse.capabilities import Capability
+
+    for entry in entry_points(group="liasse.plugins", name=name):
+        try:
+            declare = getattr(entry.load(), "liasse_provider_info", None)
+            info = declare() if callable(declare) else None
+        except Exception:  # noqa: BLE001 - a broken plugin keeps the exchange group; `liasse plugins` says why
+            return False
+        return info is not None and Capability.SIGNATURE in info.capabilities
+    return False
 
 
 def _fail(reason: str) -> NoReturn:

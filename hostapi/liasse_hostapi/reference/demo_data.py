@@ -593,6 +593,16 @@ LETTERS = (
             "Le dépôt de garantie est fixé à un mois de loyer hors charges, soit 900,00 EUR, versé à la "
             "signature du présent bail. Un état des lieux contradictoire est établi à l'entrée et à la sortie "
             "des lieux.\n\n"
+            "Article 1 - Désignation. Le logement comprend trois pièces principales, une cuisine équipée, une salle d'eau et un cellier, au deuxième étage d'un immeuble collectif. Il est loué meublé, selon l'inventaire annexé.\n\n"
+            "Article 2 - Destination. Les lieux sont loués à usage exclusif d'habitation principale des colocataires. Toute sous-location, même partielle, est interdite sans l'accord écrit du bailleur.\n\n"
+            "Article 3 - Charges. Les charges récupérables font l'objet d'une provision mensuelle de 80,00 EUR, régularisée chaque année au vu du décompte des charges de l'immeuble.\n\n"
+            "Article 4 - Révision du loyer. Le loyer est révisé chaque année à la date anniversaire du bail selon la variation de l'indice de référence des loyers publié par l'INSEE.\n\n"
+            "Article 5 - Assurance. Les colocataires justifient chaque année d'une assurance couvrant les risques locatifs et en remettent l'attestation au bailleur.\n\n"
+            "Article 6 - Entretien. Les colocataires prennent à leur charge l'entretien courant du logement et les menues réparations, ainsi que l'ensemble des réparations locatives définies par décret.\n\n"
+            "Article 7 - Congé. Chaque colocataire peut donner congé à tout moment avec un préavis d'un mois ; la solidarité du colocataire sortant cesse dans les conditions prévues par la loi.\n\n"
+            "Article 8 - Clause résolutoire. À défaut de paiement du loyer ou des charges, ou de justification de l'assurance, le bail sera résilié de plein droit deux mois après un commandement resté infructueux.\n\n"
+            "Article 9 - Diagnostics. Sont annexés au présent bail le diagnostic de performance énergétique, le constat de risque d'exposition au plomb, l'état des risques et les diagnostics électricité et gaz.\n\n"
+            "Article 10 - Élection de domicile. Pour l'exécution des présentes, le bailleur fait élection de domicile en l'étude de son mandataire, les colocataires dans les lieux loués.\n\n"
             "Fait à Orléans, en autant d'exemplaires que de parties."
         ),
     ),

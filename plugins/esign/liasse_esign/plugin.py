@@ -55,6 +55,7 @@ def liasse_provider_info() -> ProviderInfo:
         credential_fields=(),
         limits=LIMITS,
         site_url="https://yousign.app",
+        demo="liasse_esign.demo:story",
         presentation_url="https://yousign.com/fr-fr",
     )
 
