@@ -57,7 +57,11 @@ def _now() -> dt.datetime:
 
 def _timestamp(value: dt.datetime | None) -> str | None:
     """Yousign's date-time format, as the spec's examples write it: ``2024-01-18T22:59:00Z``."""
-    return None if value is None else value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if value is None:
+        return None
+    # Formatted by hand: strftime's %Y does not pad years below 1000 on every platform.
+    moment = value.astimezone(dt.UTC)
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}Z"
 
 
 # --- objects -----------------------------------------------------------------
@@ -666,6 +670,8 @@ def create_sandbox(
     @app.post(f"{API_ROOT}/signature_requests")
     def signature_requests_create() -> Response:
         body = _json_object()
+        if "signature_request_id" in body:
+            return duplicate(body)
         name = _text(body, "name", required=True, max_length=MAX_NAME)
         delivery_mode = body.get("delivery_mode")
         if delivery_mode not in ("email", "none"):
@@ -700,6 +706,30 @@ def create_sandbox(
         response.status_code = 201
         return response
 
+    def duplicate(body: dict[str, Any]) -> Response:
+        """``Duplicate_a_Signature_Request``: a new draft with the source's settings and documents (not its signers)."""
+        source = owned(str(_text(body, "signature_request_id", required=True)))
+        copy = state.add_request(
+            attrs.evolve(
+                source,
+                name=_text(body, "name", max_length=MAX_NAME) or source.name,
+                id=str(uuid.uuid4()),
+                status=RequestStatus.DRAFT,
+                created_at=_now(),
+                activated_at=None,
+                completed_at=None,
+                declined_at=None,
+                decline_reason=None,
+                declined_by=None,
+                external_id=None,
+                documents=[attrs.evolve(d, id=str(uuid.uuid4()), signed_content=None) for d in source.documents],
+                signers=[],
+            )
+        )
+        response = jsonify(copy.to_json())
+        response.status_code = 201
+        return response
+
     @app.get(f"{API_ROOT}/signature_requests")
     def signature_requests_list() -> Response:
         try:
@@ -709,12 +739,8 @@ def create_sandbox(
         if not 1 <= limit <= 100:
             raise Refused(400, "limit: This value should be between 1 and 100.")
         after = request.args.get("after")
-        start = 0
-        if after:
-            try:
-                start = int(after)
-            except ValueError:
-                raise Refused(400, "after: This cursor is not valid.") from None
+        # An opaque cursor; one this sandbox never gave points past every request (an empty page).
+        start = int(after) if after and after.isdigit() and after.isascii() else (0 if not after else 10**18)
         with state.lock:
             # Other threads add requests meanwhile: read a snapshot.
             everyone = list(state.requests.values())
