@@ -38,7 +38,7 @@ from liasse_esign.sandbox import DEMO_SENDER
 from liasse_esign.settings import ESignSettings
 from liasse_esign.signer import SandboxSigner
 
-from conftest import make_pdf, pdf_text
+from esign_files import make_pdf, pdf_text
 
 Ctx = ProviderContext[ESignSettings]
 
