@@ -286,3 +286,66 @@ def test_es10_retrieval_by_webhook_signed_over_the_raw_body(tmp_path: Path) -> N
             timeout=5,
         )
         assert forged.status_code == 400
+
+
+def test_es08_the_provider_answering_429_leaves_the_file_to_send_with_the_reason(desk: SigningDesk) -> None:
+    """Yousign busy (429, Retry-After 30 s): one sentence, nothing lost, the file still "à envoyer"; the next send goes."""
+    from liasse.errors import ProviderUnavailable
+
+    made = desk.create_from_event(COLOCATION)
+    armed = requests.post(
+        f"{server_url(desk)}/_sandbox/faults",
+        json={"kind": "status", "status": 429, "retry_after": 30, "path": "/v3/signature_requests", "method": "GET", "times": 5},
+        timeout=5,
+    )
+    assert armed.status_code < 300
+    with pytest.raises(ProviderUnavailable) as caught:
+        desk.send(made.id)
+    assert "réessayez" in caught.value.message("fr")
+    kept = desk.file(made.id)
+    assert kept.state is SignatureState.TO_SEND and kept.remote_id is None and kept.last_error
+    requests.delete(f"{server_url(desk)}/_sandbox/faults", timeout=5)
+    assert desk.send(made.id).state is SignatureState.AWAITING
+
+
+def test_es06_a_document_over_50_mb_is_refused_before_any_call(desk: SigningDesk, office: Liasse) -> None:
+    from liasse.errors import FileRefused
+    from liasse.store.models import SignatureFile as FileRow
+
+    made = desk.create_from_event(COLOCATION)
+    with office.store.session() as session:
+        # The host rendered a 51 MB letter (scanned annexes): the size is what liasse checks first.
+        session.get(FileRow, made.id).file_size = 51 * 1024 * 1024
+    with pytest.raises(FileRefused, match="50 Mo"):
+        desk.send(made.id)
+    assert desk.file(made.id).state is SignatureState.TO_SEND
+    journal = requests.get(f"{server_url(desk)}/_sandbox/requests", params={"path": "/v3/signature_requests"}, timeout=5).json()
+    assert journal == [], "nothing reached Yousign"
+
+
+def test_es10_a_replayed_webhook_is_applied_once(tmp_path: Path) -> None:
+    """The same signed delivery posted again (same event_id) is acknowledged and not recorded twice."""
+    import sqlalchemy as sa
+
+    from liasse.store.models import WebhookEvent
+    from liasse.testing.webhooks import wait_for, webhook_office
+
+    from liasse_esign.client import ESignClient
+
+    with webhook_office(tmp_path, "esign", {"webhook_secrets": '["$file:secrets/esign_webhook"]'}) as office:
+        office.write_secret("esign_webhook", "0" * 32)
+        desk = SigningDesk(office.liasse, "esign", DEMO_USER)
+        _, secret = ESignClient(desk.ctx).subscribe_webhook(office.receiver.endpoint("esign"))
+        office.write_secret("esign_webhook", secret)
+        made = desk.send(desk.create_from_event(COLOCATION).id)
+        sender = office.sandbox.sandbox.app.config["ESIGN_WEBHOOKS"]
+        assert sender.wait_idle(10)
+        delivery = sender.deliveries()[0]
+        headers = sender.headers(delivery)
+        for _ in range(2):
+            again = requests.post(office.receiver.endpoint("esign"), data=delivery.body, headers=headers, timeout=5)
+            assert again.status_code < 300
+        with office.liasse.store.session() as session:
+            events = session.scalars(sa.select(WebhookEvent).where(WebhookEvent.event_id == delivery.event_id)).all()
+        assert len(events) == 1
+        assert wait_for(lambda: desk.file(made.id).state is SignatureState.AWAITING)

@@ -337,3 +337,13 @@ def test_es10_webhooks_are_signed_over_the_raw_body_and_read_into_notices(
     with pytest.raises(WebhookRejected):
         plugin.liasse_read_webhook(ctx, headers, tampered)
     assert json.loads(body)["data"]["signature_request"]["status"] == "done"
+
+
+def test_es06_more_than_50_documents_is_refused_by_the_sandbox(esign_ctx: Ctx, pdf_file: Callable[..., OutgoingDocument]) -> None:
+    client = ESignClient(esign_ctx)
+    created = client._json(client._call("POST", "/signature_requests", json={"name": "Annexes", "delivery_mode": "email"}, expect=(201,)), "c")
+    document = pdf_file(1)
+    for _ in range(50):
+        client._upload(created["id"], document)
+    with pytest.raises(ProviderError, match="at most 50 documents"):
+        client._upload(created["id"], document)
