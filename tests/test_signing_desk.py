@@ -7,7 +7,7 @@ PDF comes back through the intake pipeline onto the event's owner account.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from liasse_hostapi.records import OwnerKind, OwnerRef, PartyRole
 
 from liasse.app import Liasse
 from liasse.demo import DEMO_USER
-from liasse.errors import IllegalTransition, NotAMobile, PhoneInvalid, ProviderError
+from liasse.errors import IllegalTransition, PhoneInvalid
 from liasse.signing import Placement, SigningDesk
 from liasse.signing.errors import LineNotDeletable, NoSigner, NotEditable, PlacementOutside, RoleExcluded, SignerEmailMissing
 from liasse.signing.placement import PageBox, from_provider, page_boxes, to_provider
@@ -73,8 +73,9 @@ def test_es12_the_whole_story_three_signers_sign_and_the_signed_pdf_is_archived(
     archived = [a for a in attachments if a.id == signed.attachment_id]
     assert archived and archived[0].title.startswith("Bail de colocation signé")
     content = Path(desk.document(made.id)).read_bytes()
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     texts = [page.extract_text() for page in PdfReader(io.BytesIO(content)).pages]
     for text in texts:
@@ -194,13 +195,12 @@ def test_es03_a_role_exclusion_broken_is_refused_with_the_rule(desk: SigningDesk
 
 def test_es08_no_signer_is_refused_before_any_call(desk: SigningDesk) -> None:
     made = desk.create_from_event(COLOCATION)
-    for signer in made.signers:
-        desk.add_signer  # noqa: B018 - template lines cannot be deleted: empty the file through the store below
     import sqlalchemy as sa
 
     from liasse.store.models import SignatureSigner
 
     with desk.liasse.store.session() as session:
+        # Template lines cannot be deleted from the desk: a host template with no party in its roles gives this.
         session.execute(sa.delete(SignatureSigner).where(SignatureSigner.file_id == made.id))
     with pytest.raises(NoSigner, match="aucun signataire"):
         desk.send(made.id)

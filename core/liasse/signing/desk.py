@@ -27,14 +27,13 @@ sentence in ``last_error``.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
 import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from liasse_hostapi.records import EventParty, HostPlacement, PartyRole, SignatureTemplate

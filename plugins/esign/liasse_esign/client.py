@@ -28,6 +28,7 @@ from liasse.records import (
     RemoteStatus,
     SignatureRequestDraft,
     SignerDraft,
+    StatusPage,
     WebhookNotice,
 )
 from liasse.secrets import withhold
@@ -200,6 +201,24 @@ class ESignClient:
             if not cursor:
                 return
             params["after"] = str(cursor)
+
+    def sync_page(self, cursor: str | None) -> StatusPage:
+        """One page of every sent request's status (``GET /signature_requests``, 100 a page, by cursor).
+
+        Yousign lists no "changed since": a sync walks the sent requests page
+        by page and starts over once the last page is read (cursor None).
+        Webhooks say what changed; this is the fallback that catches a lost one.
+        """
+        params = {"limit": "100", "status[in]": "ongoing,done,declined,canceled,expired"}
+        if cursor:
+            params["after"] = cursor
+        page = self._json(self._call("GET", "/signature_requests", params=params), "GET /signature_requests")
+        following = (page.get("meta") or {}).get("next_cursor")
+        return StatusPage(
+            updates=tuple(_remote_status(item) for item in page.get("data") or []),
+            cursor=str(following) if following else None,
+            has_more=bool(following),
+        )
 
     def read_request(self, remote_id: str) -> dict[str, Any]:
         """``GET /signature_requests/{id}``: Yousign's ``SignatureRequest``."""

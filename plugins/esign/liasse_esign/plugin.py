@@ -24,6 +24,7 @@ from liasse.records import (
     RemoteExchange,
     RemoteStatus,
     SignatureRequestDraft,
+    StatusPage,
     WebhookNotice,
 )
 
@@ -97,6 +98,12 @@ def liasse_find_sent(ctx: Ctx, operation: str, idempotency_key: str) -> RemoteEx
 def liasse_read_status(ctx: Ctx, remote_id: str) -> RemoteStatus:
     """ES-10: the request as Yousign has it now (a webhook's re-read, and the polling fallback)."""
     return ESignClient(ctx).read_status(remote_id)
+
+
+@hookimpl
+def liasse_sync_status(ctx: Ctx, cursor: str | None) -> StatusPage:
+    """The sent requests' statuses, a page at a time (the polling fallback of lost webhooks)."""
+    return ESignClient(ctx).sync_page(cursor)
 
 
 @hookimpl

@@ -347,3 +347,12 @@ def test_es06_more_than_50_documents_is_refused_by_the_sandbox(esign_ctx: Ctx, p
         client._upload(created["id"], document)
     with pytest.raises(ProviderError, match="at most 50 documents"):
         client._upload(created["id"], document)
+
+
+def test_es10_sync_pages_the_sent_requests_statuses(esign_ctx: Ctx, esign_server: RunningSandbox, pdf_file: Callable[..., OutgoingDocument]) -> None:
+    alice = tenant("Alice", "MARTIN", "alice@example.fr", "+33612345678", 1)
+    sent = plugin.liasse_request_signature(esign_ctx, lease((pdf_file(1),), alice), "k-sync")
+    ESignClient(esign_ctx)._call("POST", "/signature_requests", json={"name": "Brouillon", "delivery_mode": "email"}, expect=(201,))
+    page = plugin.liasse_sync_status(esign_ctx, None)
+    assert [(u.remote_id, u.state) for u in page.updates] == [(sent.remote_id, RemoteState.OPEN)], "drafts are not sent"
+    assert page.cursor is None and not page.has_more
