@@ -355,8 +355,9 @@ class Event:
 class HostPlacement:
     """Where a signature goes, in the host's convention: millimetres from the page's bottom-left corner.
 
-    ``x_mm``/``y_mm`` place the box's bottom-left corner, as a letter layout
-    measures it; liasse converts to the provider's convention (PDF points
+    ``page`` counts from 1, and negative values from the end (-1: the last
+    page, whatever the letter's length). ``x_mm``/``y_mm`` place the box's
+    bottom-left corner, as a letter layout measures it; liasse converts to the provider's convention (PDF points
     from the top-left) with the rendered page's real size (ES-05).
     """
 
