@@ -349,3 +349,16 @@ def test_es10_a_replayed_webhook_is_applied_once(tmp_path: Path) -> None:
             events = session.scalars(sa.select(WebhookEvent).where(WebhookEvent.event_id == delivery.event_id)).all()
         assert len(events) == 1
         assert wait_for(lambda: desk.file(made.id).state is SignatureState.AWAITING)
+
+
+def test_fw03_every_signing_step_is_in_the_audit_log_with_its_account(desk: SigningDesk, office: Liasse) -> None:
+    from liasse.audit import Action, Outcome, entries
+
+    made = desk.create_from_event(COLOCATION)
+    with pytest.raises(PhoneInvalid):
+        desk.edit_signer(made.id, made.signers[0].id, mobile="12")
+    desk.send(made.id)
+    logged = [(e.action, e.outcome, e.account_number, e.target) for e in entries(office.store, provider="esign")]
+    assert (Action.SIGNATURE_CREATE, Outcome.OK, "97974", f"signature file {made.id}") in logged
+    assert any(a is Action.SIGNATURE_EDIT and o is not Outcome.OK for a, o, _, _ in logged), "a refusal is an entry too"
+    assert any(a is Action.SIGNATURE_SEND and o is Outcome.OK for a, o, _, _ in logged)

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from liasse_hostapi.records import EventParty, HostPlacement, PartyRole, SignatureTemplate
 
+from liasse.audit import Action, audited
 from liasse.desk.base import DeskBase
 from liasse.errors import EmailInvalid, FieldMissing, FileRefused, LiasseError, NotFound, ProviderUnavailable
 from liasse.intake.pipeline import Intake, run_intake
@@ -89,6 +90,7 @@ class SigningDesk(DeskBase):
 
     # --- ES-06: a file from an event -----------------------------------------------------
 
+    @audited(Action.SIGNATURE_CREATE)
     def create_from_event(self, event_id: int) -> SignatureFile:
         """The event's letter rendered to PDF, time-stamped, with the template's signers: status 0 "à envoyer"."""
         event = self.host.events.event(event_id)
@@ -185,6 +187,7 @@ class SigningDesk(DeskBase):
 
     # --- ES-07, ES-05, ES-11: editing before sending -----------------------------------
 
+    @audited(Action.SIGNATURE_EDIT)
     def edit_signer(
         self,
         file_id: int,
@@ -212,6 +215,7 @@ class SigningDesk(DeskBase):
                 signer.mobile = checked_mobile
         return self.file(file_id)
 
+    @audited(Action.SIGNATURE_EDIT)
     def add_signer(
         self,
         file_id: int,
@@ -243,6 +247,7 @@ class SigningDesk(DeskBase):
             row.signers.append(signer)
         return self.file(file_id)
 
+    @audited(Action.SIGNATURE_EDIT)
     def delete_signer(self, file_id: int, signer_id: int) -> SignatureFile:
         """ES-05: remove a line added by hand; the template's lines stay."""
         with self.liasse.store.session() as session:
@@ -254,6 +259,7 @@ class SigningDesk(DeskBase):
             row.signers.remove(signer)
         return self.file(file_id)
 
+    @audited(Action.SIGNATURE_EDIT)
     def set_placements(self, file_id: int, signer_id: int, placements: Iterable[Placement]) -> SignatureFile:
         """ES-11: move a signer's boxes; checked against the pages now, so a wrong one is told before sending."""
         boxes = list(placements)
@@ -269,6 +275,7 @@ class SigningDesk(DeskBase):
 
     # --- ES-08: sending ---------------------------------------------------------------
 
+    @audited(Action.SIGNATURE_SEND)
     def send(self, file_id: int) -> SignatureFile:
         """Send the file for signature: status 1 "en attente de signature", or a sentence and the file unchanged."""
         with self.liasse.store.session() as session:
@@ -364,6 +371,7 @@ class SigningDesk(DeskBase):
             ).all()
         return _merge(self.refresh(file_id) for file_id in ids)
 
+    @audited(Action.SYNC)
     def poll(self) -> RefreshReport:
         """ES-10's fallback: every file awaiting signature re-read (run it from the host's scheduler)."""
         with self.liasse.store.session() as session:
@@ -422,6 +430,7 @@ class SigningDesk(DeskBase):
             shutil.rmtree(downloads, ignore_errors=True)
         return result.original.id
 
+    @audited(Action.REMIND)
     def remind(self, file_id: int) -> SignatureFile:
         """Remind every signer who has not signed yet (Yousign ``send_reminder``)."""
         with self.liasse.store.session() as session:
@@ -432,6 +441,7 @@ class SigningDesk(DeskBase):
         self.liasse.hooks.remind(self.ctx, remote_id, ReminderChannel.MAIL, f"{remote_id}/remind/{utcnow().isoformat()}")
         return self.file(file_id)
 
+    @audited(Action.SIGNATURE_CANCEL)
     def cancel(self, file_id: int, reason: str = "other") -> SignatureFile:
         """Cancel a file awaiting signatures at the provider; recorded "annulé"."""
         with self.liasse.store.session() as session:
