@@ -91,3 +91,11 @@ def test_ar24_letters_benchmark_reports_its_targets() -> None:
     assert re.search(r"^HTTP requests per letter: \d\.\d{3} \(target ≤ 2\) OK$", out, re.MULTILINE), out
     assert "uploads of the shared document: 1 (target 1) OK" in out, out
     assert "letters to validate: 30/30, failed: 0" in out, out
+
+
+def test_esign_benchmark_reports_its_targets() -> None:
+    out = run("esign_requests.py", "--n", "20", "--seq", "4", "--workers", "8")
+    assert re.search(r"^create and activate 20 signature requests, 20 ms latency: ratio \d+\.\d\d× \(target ≥ 8×\) (OK|BELOW)$", out, re.MULTILINE), out
+    # Whatever the speed: never past the rate limit, every request activated exactly once.
+    assert "answers 429 from the sandbox's rate limit: 0 (target 0) OK" in out, out
+    assert "every request activated once: yes" in out, out

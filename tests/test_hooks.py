@@ -45,6 +45,8 @@ from liasse.records import (
     Severity,
     RemoteContact,
     RemoteExchange,
+    RemoteState,
+    RemoteStatus,
     ShareDraft,
     SignatureRequestDraft,
     StatusPage,
@@ -198,8 +200,13 @@ class FakeProvider:
 
     @hookimpl
     def liasse_request_signature(self, ctx: Any, request: SignatureRequestDraft) -> RemoteExchange:
-        self._seen("request_signature", external_id=request.external_id)
+        self._seen("request_signature", name=request.name)
         return RemoteExchange(remote_id=f"{self.name}-sig", created_at=NOW)
+
+    @hookimpl
+    def liasse_cancel_signature(self, ctx: Any, remote_id: str, reason: str) -> RemoteStatus:
+        self._seen("cancel_signature", reason=reason)
+        return RemoteStatus(remote_id=remote_id, state=RemoteState.CANCELLED, changed_at=NOW)
 
     @hookimpl
     def liasse_send_registered_mail(self, ctx: Any, letter: RegisteredLetterDraft) -> RemoteExchange:
@@ -344,9 +351,17 @@ def test_hook_liasse_fetch_document(two_providers: Any, tmp_path: Path) -> None:
 
 def test_hook_liasse_request_signature(two_providers: Any) -> None:
     hooks, alpha, beta = two_providers
-    result = hooks.request_signature(ctx_for("alpha"), SignatureRequestDraft("Bail", (), (), external_id="sig-1"), "k")
+    result = hooks.request_signature(ctx_for("alpha"), SignatureRequestDraft("Bail", (), ()), "k")
     assert result.provider == "alpha"
-    assert alpha.calls == [("request_signature", {"external_id": "sig-1"})]
+    assert alpha.calls == [("request_signature", {"name": "Bail"})]
+    assert beta.calls == []
+
+
+def test_hook_liasse_cancel_signature(two_providers: Any) -> None:
+    hooks, alpha, beta = two_providers
+    status = hooks.cancel_signature(ctx_for("alpha"), "r1", "other")
+    assert (status.state, status.provider) == (RemoteState.CANCELLED, "alpha")
+    assert alpha.calls == [("cancel_signature", {"reason": "other"})]
     assert beta.calls == []
 
 

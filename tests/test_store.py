@@ -55,6 +55,9 @@ TABLES = {
     "registered_letters",
     "registered_consents",
     "registered_payment_links",
+    "signature_files",
+    "signature_signers",
+    "signature_placements",
 }
 
 T0 = dt.datetime(2023, 10, 9, 14, 29, tzinfo=dt.UTC)

@@ -185,7 +185,7 @@ def test_by04_a_body_over_the_cap_is_refused_before_it_is_read(office: WebhookOf
 
 def test_by04_a_provider_without_webhooks_or_unknown_answers_404(office: WebhookOffice) -> None:
     root = office.receiver.url
-    for name in ("esign", "nosuchprovider"):
+    for name in ("juriszone", "nosuchprovider"):
         answer = requests.post(f"{root}/{name}", data=b"{}", timeout=10)
         assert answer.status_code == 404
         assert answer.json()["error"] == "webhooks_not_supported"

@@ -79,6 +79,11 @@ class Action(enum.Enum):
     PAYMENT_LINK = "letter.payment_link"
     LETTER_SEND = "letter.send"
     LETTER_VALIDATE = "letter.validate"
+    #: E-signature (ES-01 … ES-12).
+    SIGNATURE_CREATE = "signature.create"
+    SIGNATURE_EDIT = "signature.edit"
+    SIGNATURE_SEND = "signature.send"
+    SIGNATURE_CANCEL = "signature.cancel"
 
 
 class Outcome(enum.Enum):
@@ -246,7 +251,7 @@ def _finish(scope: AuditScope, outcome: Outcome, error: str | None) -> None:
 
 
 #: Argument names whose value the entry records as the action's target or account.
-_TARGETS = (("exchange_id", "exchange"), ("contact_id", "contact"), ("contact", "contact"))
+_TARGETS = (("exchange_id", "exchange"), ("contact_id", "contact"), ("contact", "contact"), ("file_id", "signature file"))
 
 
 def audited(what: Action) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -359,7 +364,7 @@ def _learn(scope: AuditScope, result: object) -> None:
 
 def _kind_of(result: object) -> str | None:
     name = type(result).__name__
-    return {"Contact": "contact", "Exchange": "exchange", "Attachment": "attachment"}.get(name)
+    return {"Contact": "contact", "Exchange": "exchange", "Attachment": "attachment", "SignatureFile": "signature file"}.get(name)
 
 
 def _plural(items: Sequence[object]) -> str:

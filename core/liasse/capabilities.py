@@ -44,6 +44,7 @@ CAPABILITY_HOOKS: dict[Capability, tuple[str, ...]] = {
     ),
     Capability.SIGNATURE: (
         "liasse_request_signature",
+        "liasse_cancel_signature",
         "liasse_remind",
         "liasse_sync_status",
         "liasse_fetch_document",

@@ -68,6 +68,10 @@ def _provider_group(name: str) -> click.Command:
         capabilities = entry.load().liasse_provider_info().capabilities
     except Exception:  # noqa: BLE001 - a broken plugin keeps the exchange commands; `liasse plugins` says why
         capabilities = frozenset()
+    if Capability.SIGNATURE in capabilities:
+        from liasse.cli_signing import signing_group
+
+        return signing_group(name)
     if Capability.REGISTERED_MAIL in capabilities:
         from liasse.cli_registered import registered_group
 

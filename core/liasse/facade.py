@@ -79,6 +79,7 @@ _STEP_WORDS: dict[str, tuple[str, str]] = {
     "liasse_fetch_document": ("import de pièce jointe", "attachment import"),
     "liasse_fetch_attestation": ("attestation", "attestation"),
     "liasse_request_signature": ("signature électronique", "e-signature"),
+    "liasse_cancel_signature": ("annulation de signature", "signature cancellation"),
     "liasse_send_registered_mail": ("lettre recommandée électronique", "registered e-mail"),
     "liasse_share_documents": ("zone de partage", "shared zone"),
     "liasse_export_file": ("export de dossier vers la zone de partage", "file export to the shared zone"),
@@ -178,6 +179,10 @@ class Hooks:
         return self._route(
             "liasse_request_signature", ctx, RemoteExchange, request=request, idempotency_key=idempotency_key
         )
+
+    def cancel_signature(self, ctx: ProviderContext[Any], remote_id: str, reason: str) -> RemoteStatus:
+        """Cancel a signature request awaiting signatures (``liasse_cancel_signature``)."""
+        return self._route("liasse_cancel_signature", ctx, RemoteStatus, remote_id=remote_id, reason=reason)
 
     def send_registered_mail(
         self, ctx: ProviderContext[Any], letter: RegisteredLetterDraft, idempotency_key: str

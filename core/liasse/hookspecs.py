@@ -90,6 +90,7 @@ ROUTED_HOOKS: tuple[str, ...] = (
     "liasse_fetch_document",
     "liasse_fetch_attestation",
     "liasse_request_signature",
+    "liasse_cancel_signature",
     "liasse_send_registered_mail",
     "liasse_export_file",
     "liasse_upload_documents",
@@ -226,6 +227,16 @@ def liasse_request_signature(
     ctx: ProviderContext[Any], request: SignatureRequestDraft, idempotency_key: str
 ) -> RemoteExchange:
     """Create and activate a signature request (ES-06, ES-08, ES-12)."""
+
+
+@hookspec(firstresult=True)
+def liasse_cancel_signature(ctx: ProviderContext[Any], remote_id: str, reason: str) -> RemoteStatus:
+    """Cancel a signature request that is still awaiting signatures; return its status afterwards.
+
+    ``reason`` is one of ``contractualization_aborted``, ``errors_in_document``
+    or ``other`` (Yousign's words). Raise :class:`~liasse.errors.ProviderError`
+    when the provider refuses (the request is already signed or closed).
+    """
 
 
 @hookspec(firstresult=True)

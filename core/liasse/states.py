@@ -9,7 +9,8 @@ Relancé, Terminé, Terminé avec PJ à récupérer), in French and in English.
 Registered letters follow AR24's status words (``to_valid``, ``waiting``,
 ``sent``, ``AR``, ``refused``, ``negligence``, ``bounced``) as labels of
 named states; shares follow the shared zone's (JZ-04 … JZ-08). Signature
-files have no machine here yet: the store records their states as given.
+files have their own table and machine (:data:`SIGNATURE_MACHINE`, checked
+by :mod:`liasse.signing`), not an exchange row's.
 """
 
 from __future__ import annotations
@@ -108,6 +109,17 @@ class LetterState(LabelledState):
     NEGLECTED = ("negligence", "Négligée", "Not claimed")
     BOUNCED = ("bounced", "Non distribuée (rebond)", "Bounced")
     FAILED = ("failed", "Échec d'envoi", "Sending failed")
+
+
+class SignatureState(LabelledState):
+    """Where a signature file stands (ES-06 … ES-11); the manual numbers 0, 1, 2 are only in the labels."""
+
+    TO_SEND = ("to_send", "0 - À envoyer", "0 - To send")
+    AWAITING = ("awaiting", "1 - En attente de signature", "1 - Awaiting signature")
+    SIGNED = ("signed", "2 - Signé", "2 - Signed")
+    DECLINED = ("declined", "Refusé", "Declined")
+    EXPIRED = ("expired", "Expiré", "Expired")
+    CANCELLED = ("cancelled", "Annulé", "Cancelled")
 
 
 class ExchangeKind(enum.Enum):
@@ -288,6 +300,25 @@ LETTER_MACHINE: StateMachine[LetterState] = StateMachine(
     },
 )
 """Letters: prepared, validated with the OTP, sent, then accepted, refused, not claimed or bounced."""
+
+
+_G = SignatureState
+SIGNATURE_MACHINE: StateMachine[SignatureState] = StateMachine(
+    name_fr="le dossier de signature",
+    name_en="the signature file",
+    states=SignatureState,
+    initial=_G.TO_SEND,
+    transitions={
+        (_G.TO_SEND, _G.AWAITING),
+        (_G.AWAITING, _G.SIGNED),
+        (_G.AWAITING, _G.DECLINED),
+        (_G.AWAITING, _G.EXPIRED),
+        (_G.AWAITING, _G.CANCELLED),
+    },
+)
+"""Signature files: to send (signers and positions editable), awaiting signature, then signed or closed.
+
+A refused send leaves the file "to send" with the provider's sentence: its last good state."""
 
 MACHINES: Mapping[ExchangeKind, StateMachine[Any]] = {
     ExchangeKind.REQUEST: REQUEST_MACHINE,

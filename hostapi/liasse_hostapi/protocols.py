@@ -34,6 +34,7 @@ from liasse_hostapi.records import (
     Participation,
     ProviderOptions,
     RenderedDocument,
+    SignatureTemplate,
     User,
 )
 
@@ -157,6 +158,10 @@ class Events(Protocol):
 
     def render_event(self, event_id: int) -> RenderedDocument:
         """The event's letter rendered to PDF."""
+        ...
+
+    def signature_template(self, template_code: str) -> SignatureTemplate | None:
+        """The template's signer roles, placements and options (ES-03 … ES-05); None when it is not for signing."""
         ...
 
 

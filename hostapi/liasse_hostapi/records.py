@@ -313,11 +313,41 @@ class BankAccount:
     ribs: tuple[Rib, ...]
 
 
+class PartyRole(enum.StrEnum):
+    """Roles a party plays on an event, as letter templates name them (ES-03).
+
+    A ``StrEnum``: ``PartyRole.TENANT == "tenant"``, so hosts that store the
+    role as text compare and persist it unchanged.
+    """
+
+    OWNER = "owner"
+    CO_OWNER = "co_owner"
+    TENANT = "tenant"
+    CO_TENANT = "co_tenant"
+    GUARANTOR = "guarantor"
+    LOT_SELLER = "lot_seller"
+    SELLER_NOTARY = "seller_notary"
+    LOT_BUYER = "lot_buyer"
+    BUYER_NOTARY = "buyer_notary"
+    COUNCIL_MEMBER = "council_member"
+    COUNCIL_PRESIDENT = "council_president"
+    EVENT_THIRD_PARTY = "event_third_party"
+    MANAGER = "manager"
+
+
+def _role(value: PartyRole | str) -> PartyRole | str:
+    """A known role as its enum member; a role a host template invented (or none yet) stays text."""
+    try:
+        return PartyRole(value)
+    except ValueError:
+        return value
+
+
 @attrs.frozen
 class EventParty:
     """A party of an event in a role (ES-03, AR-05)."""
 
-    role: str
+    role: PartyRole | str = attrs.field(converter=_role)
     name: str
     account_number: str | None = None
     first_name: str | None = None
@@ -340,6 +370,45 @@ class Event:
     matter_code: str | None = None
     #: Set when the host's register gave it a number and date (*chronoté*, AR-05).
     registered_at: dt.datetime | None = None
+
+
+@attrs.frozen
+class HostPlacement:
+    """Where a signature goes, in the host's convention: millimetres from the page's bottom-left corner.
+
+    ``page`` counts from 1, and negative values from the end (-1: the last
+    page, whatever the letter's length). ``x_mm``/``y_mm`` place the box's
+    bottom-left corner, as a letter layout measures it; liasse converts to the provider's convention (PDF points
+    from the top-left) with the rendered page's real size (ES-05).
+    """
+
+    page: int
+    x_mm: float
+    y_mm: float
+    width_mm: float = 60.0
+    height_mm: float = 25.0
+
+
+@attrs.frozen
+class SignerSlot:
+    """A signer role of a letter template and where each of its signers signs (ES-03, ES-05)."""
+
+    role: PartyRole
+    placements: tuple[HostPlacement, ...]
+    #: Place the signature on every page of the letter, at ``placements[0]``'s position (ES-05 "one per page").
+    every_page: bool = False
+
+
+@attrs.frozen
+class SignatureTemplate:
+    """What a letter template says about e-signature (ES-02 … ES-05)."""
+
+    template_code: str
+    slots: tuple[SignerSlot, ...]
+    #: ES-04: signers confirm by a code sent by e-mail, never by SMS.
+    no_sms: bool = False
+    #: ES-02: the title the signed document is archived under, on the event's owner account.
+    archive_title: str = "Document signé"
 
 
 @attrs.frozen

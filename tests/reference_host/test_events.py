@@ -23,7 +23,7 @@ def test_events_newest_first_of_the_office_and_of_one_account(host: ReferenceHos
     everything = host.events.events()
     created = [event.created_at for event in everything]
     assert created == sorted(created, reverse=True)
-    assert len(everything) == 3
+    assert len(everything) == 4
     assert [event.id for event in host.events.events("2950")] == [2, 1]
     assert all(event.created_at.tzinfo is not None for event in everything)
 

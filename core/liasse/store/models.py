@@ -23,6 +23,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    Float,
     DateTime,
     Dialect,
     ForeignKey,
@@ -549,3 +550,95 @@ class PaymentLink(Base):
     label: Mapped[str] = mapped_column(String(255))
     created_by: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+# --- e-signature (ES-01 … ES-12) ------------------------------------------------------------
+
+
+class SignatureFile(Base):
+    """A signature file (*dossier de signature*, ES-06 … ES-11): one event's letter, its signers, its state.
+
+    ``state`` is a :class:`liasse.states.SignatureState` value and, as for
+    exchanges, the row's version: a webhook and a poll cannot both move the
+    file from the same state.
+    """
+
+    __tablename__ = "signature_files"
+    __table_args__ = (
+        UniqueConstraint("provider", "remote_id"),
+        Index(None, "provider", "provider_account", "state"),
+        Index(None, "account_number"),
+        Index(None, "event_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(64))
+    provider_account: Mapped[str] = mapped_column(String(255))
+    event_id: Mapped[int] = mapped_column(Integer)
+    template_code: Mapped[str] = mapped_column(String(64))
+    #: The event's owner account: the signed document is archived there (ES-02).
+    account_number: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(500))
+    state: Mapped[str] = mapped_column(String(32))
+    remote_id: Mapped[str | None] = mapped_column(String(255))
+    #: The letter rendered to PDF when the file was made, kept in liasse's work directory.
+    document_path: Mapped[str] = mapped_column(Text)
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: The RFC 3161 token over the rendered PDF (ES-06 "timestamped"), beside it; None when the TSA was unreachable.
+    proof_path: Mapped[str | None] = mapped_column(Text)
+    #: ES-04: codes by e-mail only.
+    no_sms: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None]
+    #: ES-10: when liasse received the signed document.
+    signed_at: Mapped[dt.datetime | None]
+    #: The signed PDF archived on the account (ES-02).
+    attachment_id: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    signers: Mapped[list[SignatureSigner]] = relationship(
+        back_populates="file", order_by="SignatureSigner.position", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __mapper_args__ = {"version_id_col": state, "version_id_generator": False}
+
+
+class SignatureSigner(Base):
+    """A signer line of a signature file (ES-07); ``added`` lines were typed by the user and may be deleted (ES-05)."""
+
+    __tablename__ = "signature_signers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("signature_files.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(32))
+    first_name: Mapped[str] = mapped_column(String(255))
+    last_name: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(320))
+    #: E.164 (``+33612345678``), or None when the signer has no mobile (code by e-mail then).
+    mobile: Mapped[str | None] = mapped_column(String(32))
+    added: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    file: Mapped[SignatureFile] = relationship(back_populates="signers")
+    placements: Mapped[list[SignaturePlacement]] = relationship(
+        back_populates="signer", order_by="SignaturePlacement.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class SignaturePlacement(Base):
+    """Where one signer signs (ES-05), in the host's convention: page, millimetres from the bottom-left."""
+
+    __tablename__ = "signature_placements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    signer_id: Mapped[int] = mapped_column(ForeignKey("signature_signers.id", ondelete="CASCADE"), index=True)
+    page: Mapped[int] = mapped_column(Integer)
+    x_mm: Mapped[float] = mapped_column(Float)
+    y_mm: Mapped[float] = mapped_column(Float)
+    width_mm: Mapped[float] = mapped_column(Float)
+    height_mm: Mapped[float] = mapped_column(Float)
+
+    signer: Mapped[SignatureSigner] = relationship(back_populates="placements")

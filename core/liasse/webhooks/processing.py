@@ -112,6 +112,10 @@ def apply_event(liasse: Liasse, event: queue.ClaimedEvent) -> list[int]:
         targeted = remote_ids and (notice.trusted or len(remote_ids) <= MAX_UNTRUSTED_READS)
         report = desk.refresh(remote_ids) if targeted else desk.sync()
         changed.extend(report.changed)
+    # ES-10: signature files live in their own table; the signing desk re-reads those the notice names.
+    from liasse.signing.notices import apply_notice
+
+    apply_notice(liasse, provider, notice.remote_ids)
     return changed
 
 

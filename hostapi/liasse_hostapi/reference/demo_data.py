@@ -549,6 +549,69 @@ LETTERS = (
             "Ordre du jour : examen des comptes de l'exercice, travaux de ravalement, questions diverses."
         ),
     ),
+    # ES-12: one lease, two co-tenants and a guarantor, each signing (the e-signature demo story).
+    DemoLetter(
+        Event(
+            id=4,
+            template_code="BAIL_COLOCATION",
+            title="Bail de colocation - 3 rue Jeanne d'Arc, Orléans",
+            account_number="97974",
+            created_at=_paris("2024-09-02T10:00:00"),
+            parties=(
+                EventParty(
+                    role=PartyRole.CO_TENANT.value,
+                    name="Léa BERNARD",
+                    first_name="Léa",
+                    last_name="BERNARD",
+                    email="lea.bernard@gmail.com",
+                    mobile="06 12 34 56 78",
+                    postal_address="3 rue Jeanne d'Arc, 45000 ORLÉANS",
+                ),
+                EventParty(
+                    role=PartyRole.CO_TENANT.value,
+                    name="Hugo MOREAU",
+                    first_name="Hugo",
+                    last_name="MOREAU",
+                    email="hugo.moreau@outlook.fr",
+                    mobile="07 98 76 54 32",
+                    postal_address="3 rue Jeanne d'Arc, 45000 ORLÉANS",
+                ),
+                EventParty(
+                    role=PartyRole.GUARANTOR.value,
+                    name="Claire BERNARD",
+                    first_name="Claire",
+                    last_name="BERNARD",
+                    email="claire.bernard@wanadoo.fr",
+                    mobile="06 55 44 33 22",
+                    postal_address="12 rue de Bourgogne, 45000 ORLÉANS",
+                ),
+                _MANAGER,
+            ),
+        ),
+        body=(
+            "Entre les soussignés, la SCI FICHORGA, bailleur, représentée par son gérant, et Mme Léa BERNARD "
+            "et M. Hugo MOREAU, colocataires solidaires, il a été convenu d'un bail d'habitation meublé "
+            "portant sur le logement situé 3 rue Jeanne d'Arc à Orléans.\n\n"
+            "Le bail est consenti pour une durée d'un an à compter du 1er octobre 2024, moyennant un loyer "
+            "mensuel de 950,00 EUR charges comprises, payable d'avance. Les colocataires sont tenus "
+            "solidairement au paiement du loyer et des charges.\n\n"
+            "Mme Claire BERNARD se porte caution solidaire des obligations des colocataires pour la durée du bail.\n\n"
+            "Le dépôt de garantie est fixé à un mois de loyer hors charges, soit 900,00 EUR, versé à la "
+            "signature du présent bail. Un état des lieux contradictoire est établi à l'entrée et à la sortie "
+            "des lieux.\n\n"
+            "Article 1 - Désignation. Le logement comprend trois pièces principales, une cuisine équipée, une salle d'eau et un cellier, au deuxième étage d'un immeuble collectif. Il est loué meublé, selon l'inventaire annexé.\n\n"
+            "Article 2 - Destination. Les lieux sont loués à usage exclusif d'habitation principale des colocataires. Toute sous-location, même partielle, est interdite sans l'accord écrit du bailleur.\n\n"
+            "Article 3 - Charges. Les charges récupérables font l'objet d'une provision mensuelle de 80,00 EUR, régularisée chaque année au vu du décompte des charges de l'immeuble.\n\n"
+            "Article 4 - Révision du loyer. Le loyer est révisé chaque année à la date anniversaire du bail selon la variation de l'indice de référence des loyers publié par l'INSEE.\n\n"
+            "Article 5 - Assurance. Les colocataires justifient chaque année d'une assurance couvrant les risques locatifs et en remettent l'attestation au bailleur.\n\n"
+            "Article 6 - Entretien. Les colocataires prennent à leur charge l'entretien courant du logement et les menues réparations, ainsi que l'ensemble des réparations locatives définies par décret.\n\n"
+            "Article 7 - Congé. Chaque colocataire peut donner congé à tout moment avec un préavis d'un mois ; la solidarité du colocataire sortant cesse dans les conditions prévues par la loi.\n\n"
+            "Article 8 - Clause résolutoire. À défaut de paiement du loyer ou des charges, ou de justification de l'assurance, le bail sera résilié de plein droit deux mois après un commandement resté infructueux.\n\n"
+            "Article 9 - Diagnostics. Sont annexés au présent bail le diagnostic de performance énergétique, le constat de risque d'exposition au plomb, l'état des risques et les diagnostics électricité et gaz.\n\n"
+            "Article 10 - Élection de domicile. Pour l'exécution des présentes, le bailleur fait élection de domicile en l'étude de son mandataire, les colocataires dans les lieux loués.\n\n"
+            "Fait à Orléans, en autant d'exemplaires que de parties."
+        ),
+    ),
 )
 
 DIRECTORY = (

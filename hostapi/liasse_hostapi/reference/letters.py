@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
@@ -11,38 +10,19 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from liasse_hostapi.errors import UnknownEvent
-from liasse_hostapi.records import Event, EventParty, RenderedDocument
+from liasse_hostapi.records import (
+    Event,
+    EventParty,
+    HostPlacement,
+    PartyRole,
+    RenderedDocument,
+    SignatureTemplate,
+    SignerSlot,
+)
 from liasse_hostapi.reference import schema
 from liasse_hostapi.reference.accounts import ensure_account
 from liasse_hostapi.reference.office import load_office
 from liasse_hostapi.reference.pdf import PdfWriter
-
-
-class PartyRole(enum.StrEnum):
-    """Roles a party plays on an event, as letter templates name them (ES-03).
-
-    Stored and handed to liasse as their string value in
-    :attr:`~liasse_hostapi.records.EventParty.role`.
-    """
-
-    OWNER = "owner"
-    CO_OWNER = "co_owner"
-    TENANT = "tenant"
-    CO_TENANT = "co_tenant"
-    GUARANTOR = "guarantor"
-    LOT_SELLER = "lot_seller"
-    SELLER_NOTARY = "seller_notary"
-    LOT_BUYER = "lot_buyer"
-    BUYER_NOTARY = "buyer_notary"
-    COUNCIL_MEMBER = "council_member"
-    COUNCIL_PRESIDENT = "council_president"
-    EVENT_THIRD_PARTY = "event_third_party"
-    MANAGER = "manager"
-
-    @property
-    def label(self) -> str:
-        """The role as the letter prints it."""
-        return _ROLE_LABELS[self]
 
 
 _ROLE_LABELS = {
@@ -62,10 +42,43 @@ _ROLE_LABELS = {
 }
 
 
+#: The demo's templates for e-signature (ES-03 … ES-05), as the ESign manual's examples set them:
+#: a lease signed by the tenant or co-tenants on every page, by the guarantor on the last one.
+SIGNATURE_TEMPLATES: dict[str, SignatureTemplate] = {
+    "BAIL_HABITATION": SignatureTemplate(
+        template_code="BAIL_HABITATION",
+        slots=(
+            SignerSlot(PartyRole.TENANT, (HostPlacement(page=1, x_mm=20, y_mm=15),), every_page=True),
+            SignerSlot(PartyRole.CO_TENANT, (HostPlacement(page=1, x_mm=20, y_mm=15),), every_page=True),
+            SignerSlot(PartyRole.GUARANTOR, (HostPlacement(page=-1, x_mm=120, y_mm=15),)),
+        ),
+        archive_title="Bail signé",
+    ),
+    "BAIL_COLOCATION": SignatureTemplate(
+        template_code="BAIL_COLOCATION",
+        slots=(
+            SignerSlot(PartyRole.CO_TENANT, (HostPlacement(page=1, x_mm=20, y_mm=15),), every_page=True),
+            SignerSlot(PartyRole.GUARANTOR, (HostPlacement(page=-1, x_mm=120, y_mm=45),)),
+        ),
+        archive_title="Bail de colocation signé",
+    ),
+    # ES-04: council members confirm by e-mail code; many have no French mobile.
+    "CONVOCATION_CONSEIL": SignatureTemplate(
+        template_code="CONVOCATION_CONSEIL",
+        slots=(
+            SignerSlot(PartyRole.COUNCIL_PRESIDENT, (HostPlacement(page=-1, x_mm=20, y_mm=15),)),
+            SignerSlot(PartyRole.COUNCIL_MEMBER, (HostPlacement(page=-1, x_mm=120, y_mm=15),)),
+        ),
+        no_sms=True,
+        archive_title="Convocation signée",
+    ),
+}
+
+
 def role_label(role: str) -> str:
     """A party's role in French, or the raw role when a host template invented its own."""
     try:
-        return PartyRole(role).label
+        return _ROLE_LABELS[PartyRole(role)]
     except ValueError:
         return role
 
@@ -98,6 +111,10 @@ class SqlEvents:
         """One event; raises :class:`~liasse_hostapi.errors.UnknownEvent`."""
         with self._engine.connect() as conn:
             return load_event(conn, event_id)
+
+    def signature_template(self, template_code: str) -> SignatureTemplate | None:
+        """The demo's e-signature settings of a letter template (``page=-1`` is the last page)."""
+        return SIGNATURE_TEMPLATES.get(template_code)
 
     def render_event(self, event_id: int) -> RenderedDocument:
         """The event's letter on A4 pages (AR-05: AR24 accepts A4 only)."""

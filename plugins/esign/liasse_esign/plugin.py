@@ -7,13 +7,31 @@ sandbox started.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
+
 from liasse import hookimpl
 from liasse.capabilities import Capability
 from liasse.messages import default_lang
-from liasse.records import AccessReport, ProviderContext, ProviderInfo, ProviderLimits
+from liasse.records import (
+    AccessReport,
+    ProviderContext,
+    ProviderInfo,
+    ProviderLimits,
+    ReceivedFile,
+    ReminderChannel,
+    ReminderReceipt,
+    RemoteExchange,
+    RemoteStatus,
+    SignatureRequestDraft,
+    StatusPage,
+    WebhookNotice,
+)
 
-from liasse_esign.client import TITLE, ESignClient
+from liasse_esign.client import TITLE, ESignClient, read_webhook
 from liasse_esign.settings import ESignSettings
+
+Ctx = ProviderContext[ESignSettings]
 
 #: What Yousign accepts for a document to sign (developers.yousign.com "Limits"):
 #: 50 MB per document, 50 documents per signature request. Yousign also takes
@@ -38,6 +56,7 @@ def liasse_provider_info() -> ProviderInfo:
         credential_fields=(),
         limits=LIMITS,
         site_url="https://yousign.app",
+        demo="liasse_esign.demo:story",
         presentation_url="https://yousign.com/fr-fr",
     )
 
@@ -59,3 +78,59 @@ def liasse_check_access(ctx: ProviderContext[ESignSettings]) -> AccessReport:
     else:
         detail = f"espace de travail par défaut {workspace['id']}, {environment_fr}"
     return AccessReport(ok=True, account=str(workspace["name"]), detail=detail)
+
+
+@hookimpl
+def liasse_request_signature(ctx: Ctx, request: SignatureRequestDraft, idempotency_key: str) -> RemoteExchange:
+    """ES-08, ES-12: one Yousign request with every document and signer, activated (status 1 "awaiting signature")."""
+    return ESignClient(ctx).request_signature(request, idempotency_key)
+
+
+@hookimpl
+def liasse_find_sent(ctx: Ctx, operation: str, idempotency_key: str) -> RemoteExchange | None:
+    """The request an interrupted send created, found by its ``external_id`` (Yousign has no idempotency key)."""
+    if operation != "liasse_request_signature":
+        return None
+    return ESignClient(ctx).find_sent(idempotency_key)
+
+
+@hookimpl
+def liasse_read_status(ctx: Ctx, remote_id: str) -> RemoteStatus:
+    """ES-10: the request as Yousign has it now (a webhook's re-read, and the polling fallback)."""
+    return ESignClient(ctx).read_status(remote_id)
+
+
+@hookimpl
+def liasse_sync_status(ctx: Ctx, cursor: str | None) -> StatusPage:
+    """The sent requests' statuses, a page at a time (the polling fallback of lost webhooks)."""
+    return ESignClient(ctx).sync_page(cursor)
+
+
+@hookimpl
+def liasse_fetch_document(ctx: Ctx, remote_id: str, dest_dir: Path) -> ReceivedFile:
+    """ES-10: the signed PDF (``version=completed``), streamed into ``dest_dir``."""
+    return ESignClient(ctx).download_signed(remote_id, dest_dir)
+
+
+@hookimpl
+def liasse_fetch_attestation(ctx: Ctx, remote_id: str, dest_dir: Path) -> ReceivedFile:
+    """Yousign's audit trail of a done request: the proof of who signed, when and how."""
+    return ESignClient(ctx).download_audit_trail(remote_id, dest_dir)
+
+
+@hookimpl
+def liasse_remind(ctx: Ctx, remote_id: str, channel: ReminderChannel, idempotency_key: str) -> ReminderReceipt:
+    """``send_reminder`` to every signer still waiting; Yousign reminds by e-mail whatever the channel."""
+    return ESignClient(ctx).remind(remote_id)
+
+
+@hookimpl
+def liasse_cancel_signature(ctx: Ctx, remote_id: str, reason: str) -> RemoteStatus:
+    """Cancel an ongoing request (Yousign ``cancel``, reason ``contractualization_aborted`` … ``other``)."""
+    return ESignClient(ctx).cancel(remote_id, reason)
+
+
+@hookimpl
+def liasse_read_webhook(ctx: Ctx, headers: Mapping[str, str], body: bytes) -> WebhookNotice:
+    """A Yousign delivery: ``X-Yousign-Signature-256`` checked on the raw body against the office's secrets."""
+    return read_webhook(headers, body, ctx.settings.webhook_secrets)

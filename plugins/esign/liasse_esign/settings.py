@@ -5,6 +5,7 @@
     [providers.esign]
     base_url = "https://api-sandbox.yousign.app/v3"   # production: https://api.yousign.app/v3
     api_key = "$env:YOUSIGN_API_KEY"
+    webhook_secrets = ["$env:YOUSIGN_WEBHOOK_SECRET"]   # ES-10: the subscription's secret_key
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import attrs
 
 from liasse.secrets import Secret
-from liasse.settings import ProviderSettings, secret_field
+from liasse.settings import ProviderSettings, secret_field, secret_list_field
 
 
 @attrs.frozen(kw_only=True)
@@ -26,4 +27,7 @@ class ESignSettings(ProviderSettings):
 
     api_key: Secret = secret_field(
         "ES-01: the office's Yousign API key (created per environment: sandbox or production), as a $env: or $file: reference."
+    )
+    webhook_secrets: tuple[Secret, ...] = secret_list_field(
+        "ES-10: the webhook subscription's secret_key (32 hex digits), as references; two during a rotation."
     )
