@@ -15,6 +15,7 @@ side (its request journal ``GET /_sandbox/requests`` and its exchanges):
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import socket
 from collections.abc import Callable, Iterator
@@ -25,8 +26,9 @@ import pytest
 import requests
 from liasse.app import Liasse
 from liasse.desk import ContactForm, ExchangeDesk
-from liasse.errors import ProviderUnavailable
+from liasse.errors import ProviderError, ProviderUnavailable
 from liasse.http import HttpClient
+from liasse.multipart import FilePart, MultipartBody
 from liasse.records import ContactKind, DocumentType
 from liasse.retries import RetryPolicy
 from liasse.states import RequestState, SendState
@@ -124,20 +126,52 @@ def test_r4_a_generator_body_is_never_retried(office: Liasse, sandbox: str) -> N
     client.close()
 
 
+class OneShot(io.RawIOBase):
+    """A body that can only be read forward, as requests-toolbelt's MultipartEncoder is."""
+
+    def __init__(self, body: MultipartBody) -> None:
+        super().__init__()
+        self._body, self.len, self.content_type = body, body.len, body.content_type
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._body.read(size)
+
+
 def test_r4_a_one_shot_multipart_stream_is_sent_once_never_half(office: Liasse, sandbox: str, big_file: Path) -> None:
     """The MultipartEncoder pitfall (research §1.6): a body that cannot be rewound is not retried empty."""
-    from liasse_docsecure.recipient import FormFile
-
     arm(sandbox, kind="reset_body", after_bytes=100_000, path="/api/v1/sends/", method="POST")
     client = HttpClient("DocSecure", f"{sandbox}/api/v1", policy=FAST)
     with big_file.open("rb") as stream:
-        form = FormFile("file", big_file.name, stream, big_file.stat().st_size, "text/plain")
+        size = big_file.stat().st_size
+        form = OneShot(MultipartBody([], [FilePart("file", big_file.name, stream, size, "text/plain")]))
         with pytest.raises(ProviderUnavailable):
             client.request(
                 "POST", "/sends/ex_0/files/0", data=form, auth=AUTH,
                 headers={"Content-Type": form.content_type, "Idempotency-Key": "m"},
             )
     assert [p["body_size"] for p in journal(sandbox, "/api/v1/sends/", "POST")] == [100_000]
+    client.close()
+
+
+def test_r4_liasses_multipart_body_is_rewound_and_sent_whole_on_a_retry(office: Liasse, sandbox: str, big_file: Path) -> None:
+    """R4 on multipart: the attempt cut after 100,000 bytes is followed by the whole body, same size and SHA-256."""
+    arm(sandbox, kind="reset_body", after_bytes=100_000, path="/api/v1/sends/", method="POST")
+    client = HttpClient("DocSecure", f"{sandbox}/api/v1", policy=FAST)
+    with big_file.open("rb") as stream:
+        form = MultipartBody([("nature", "piece")], [FilePart("file", big_file.name, stream, big_file.stat().st_size, "text/plain")])
+        whole = hashlib.sha256(form.read()).hexdigest()
+        form.seek(0)
+        with pytest.raises(ProviderError):  # the sandbox has no such route: what matters is what it received
+            client.request(
+                "POST", "/sends/ex_0/files/0", data=form, auth=AUTH,
+                headers={"Content-Type": form.content_type, "Idempotency-Key": "mp"},
+            )
+    attempts = journal(sandbox, "/api/v1/sends/", "POST")
+    assert [a["body_size"] for a in attempts] == [100_000, form.len]
+    assert attempts[-1]["body_sha256"] == whole
     client.close()
 
 

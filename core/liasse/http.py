@@ -52,6 +52,11 @@ if TYPE_CHECKING:
     import requests
 
 CHUNK = 1024 * 1024
+#: Connections kept per provider: a campaign's workers (32 by default) each keep theirs (P2).
+POOL_SIZE = 32
+#: What urllib3 reads of a streamed body per socket write: 1 MiB, not its 16 KiB (a 1 GiB upload in
+#: 1,024 writes instead of 65,536; measured 346 → 1,233 MB/s in the research, P1).
+SEND_BLOCK = 1024 * 1024
 USER_AGENT = f"liasse/{__version__}"
 #: What a provider's file name keeps: letters of any alphabet (a French "relevé" stays one), digits, ". _-" and spaces.
 _SAFE_NAME = re.compile(r"[^\w. -]+")
@@ -137,12 +142,11 @@ class HttpClient:
         with self._lock:
             if self._session is None:
                 import requests
-                from requests.adapters import HTTPAdapter
 
                 _hide_secret_queries()
                 session = requests.Session()
                 session.headers["User-Agent"] = USER_AGENT
-                adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16)
+                adapter = _adapter_class()(pool_connections=4, pool_maxsize=POOL_SIZE)
                 session.mount("http://", adapter)
                 session.mount("https://", adapter)
                 from liasse.quiet_http import quiet
@@ -372,3 +376,22 @@ def _file_name(disposition: str) -> str:
     name = _SAFE_NAME.sub("_", Path(message.get_filename() or "").name)[:200]
     # "." and ".." are directory steps, not names: the caller falls back to the generated one.
     return "" if not name.strip(". ") else name
+
+
+_ADAPTER: type[Any] | None = None
+
+
+def _adapter_class() -> type[Any]:
+    """requests' HTTPAdapter, its connections sending bodies :data:`SEND_BLOCK` at a time (built on first use)."""
+    global _ADAPTER
+    if _ADAPTER is None:
+        from requests.adapters import HTTPAdapter
+
+        class BlockAdapter(HTTPAdapter):
+            def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+                kwargs.setdefault("blocksize", SEND_BLOCK)
+                super().init_poolmanager(*args, **kwargs)
+
+        _ADAPTER = BlockAdapter
+    return _ADAPTER
+

@@ -13,14 +13,13 @@ here that call :meth:`AR24Client.call`.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
-import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from liasse.errors import AccessDenied, OfficeKeysRefused, ProviderError, ProviderUnavailable
+from liasse.multipart import FilePart, MultipartBody
 from liasse.records import ProviderContext
 from liasse.secrets import withhold
 
@@ -171,7 +170,8 @@ class AR24Client:
             response = self._http.request(method, path, params=signed, headers=headers, expect=(200,))
         elif stream is not None:
             # The file is streamed from disk inside a multipart body, never held whole in memory.
-            body = MultipartBody(signed, "file", *stream)
+            file_name, file_stream, size = stream
+            body = MultipartBody(list(signed.items()), [FilePart("file", file_name, file_stream, size, "application/pdf")])
             headers["Content-Type"] = body.content_type
             response = self._http.request(method, path, data=body, headers=headers, expect=(200,))
         else:
@@ -223,76 +223,6 @@ class AR24Client:
     def _redact(self, text: str) -> str:
         """``text``, unless AR24 echoed the token or private key in it."""
         return withhold(text, (self._token, self._private_key))
-
-
-class MultipartBody(io.RawIOBase):
-    """``multipart/form-data`` with text fields and one file, read in chunks as it is sent.
-
-    Seekable, so liasse's transport can rewind it and send the whole body
-    again on a retry; requests sends it with its Content-Length (``len``).
-    """
-
-    def __init__(self, fields: Mapping[str, str], field: str, file_name: str, stream: BinaryIO, size: int) -> None:
-        super().__init__()
-        boundary = uuid.uuid4().hex
-        head = "".join(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-            for name, value in fields.items()
-        )
-        quoted = file_name.replace("\\", "_").replace('"', "_")
-        head += (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{quoted}"\r\n'
-            "Content-Type: application/pdf\r\n\r\n"
-        )
-        self.content_type = f"multipart/form-data; boundary={boundary}"
-        self._head = head.encode()
-        self._tail = f"\r\n--{boundary}--\r\n".encode()
-        self._stream = stream
-        self._file_start = stream.tell()
-        self._size = size
-        self.len = len(self._head) + size + len(self._tail)
-        self._pos = 0
-
-    def __repr__(self) -> str:
-        # The fields hold the token: never shown.
-        return f"MultipartBody(len={self.len})"
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        """Move to ``offset`` (from the start only: all a retry needs)."""
-        if whence != io.SEEK_SET:
-            raise io.UnsupportedOperation("MultipartBody seeks from the start only")
-        self._pos = max(0, min(offset, self.len))
-        return self._pos
-
-    def read(self, size: int = -1) -> bytes:
-        """Up to ``size`` bytes of the body from the current position."""
-        want = self.len - self._pos if size is None or size < 0 else min(size, self.len - self._pos)
-        out = bytearray()
-        while want > 0:
-            pos, head = self._pos, len(self._head)
-            if pos < head:
-                chunk = self._head[pos : pos + want]
-            elif pos < head + self._size:
-                self._stream.seek(self._file_start + pos - head)
-                chunk = self._stream.read(min(want, head + self._size - pos))
-                if not chunk:
-                    raise OSError("the file got shorter while it was being sent")
-            else:
-                start = pos - head - self._size
-                chunk = self._tail[start : start + want]
-            out += chunk
-            self._pos += len(chunk)
-            want -= len(chunk)
-        return bytes(out)
 
 
 def _objects(result: Any) -> list[dict[str, Any]]:

@@ -10,53 +10,13 @@ from __future__ import annotations
 
 import io
 import re
-import uuid
 from pathlib import Path
-from typing import BinaryIO
 
 import requests
+from liasse.multipart import FilePart, MultipartBody
 
 CODE = re.compile(r"\b(\d{6})\b")
 LINK = re.compile(r"https?://\S+/r/[\w-]+")
-
-
-class FormFile(io.RawIOBase):
-    """A ``multipart/form-data`` body holding one file, read in chunks as it is sent.
-
-    ``requests``' ``files=`` builds the whole body in memory (about twice the
-    file); a browser streams it, and so does this: requests sends a readable
-    object with a ``len`` chunk by chunk, with its Content-Length.
-    """
-
-    def __init__(self, field: str, file_name: str, stream: BinaryIO, size: int, media_type: str) -> None:
-        super().__init__()
-        boundary = uuid.uuid4().hex
-        quoted = file_name.replace("\\", "_").replace('"', "_")
-        head = (
-            f"--{boundary}\r\n"
-            f'Content-Disposition: form-data; name="{field}"; filename="{quoted}"\r\n'
-            f"Content-Type: {media_type}\r\n\r\n"
-        ).encode()
-        tail = f"\r\n--{boundary}--\r\n".encode()
-        self.content_type = f"multipart/form-data; boundary={boundary}"
-        self.len = len(head) + size + len(tail)
-        self._parts: list[BinaryIO] = [io.BytesIO(head), stream, io.BytesIO(tail)]
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        """Up to ``size`` bytes of the body (all that is left when negative)."""
-        chunks: list[bytes] = []
-        while self._parts and (size < 0 or size > 0):
-            chunk = self._parts[0].read(size if size >= 0 else -1)
-            if not chunk:
-                self._parts.pop(0)
-                continue
-            chunks.append(chunk)
-            if size >= 0:
-                size -= len(chunk)
-        return b"".join(chunks)
 
 
 def post_file(
@@ -72,9 +32,9 @@ def post_file(
     """POST one file as a browser form does, streamed (``content``: a path, or bytes in tests)."""
     if isinstance(content, Path):
         with content.open("rb") as stream:
-            body = FormFile(field, file_name or content.name, stream, content.stat().st_size, media_type)
+            body = MultipartBody([], [FilePart(field, file_name or content.name, stream, content.stat().st_size, media_type)])
             return session.post(url, data=body, headers={"Content-Type": body.content_type}, timeout=timeout)
-    body = FormFile(field, file_name or "document", io.BytesIO(content), len(content), media_type)
+    body = MultipartBody([], [FilePart(field, file_name or "document", io.BytesIO(content), len(content), media_type)])
     return session.post(url, data=body, headers={"Content-Type": body.content_type}, timeout=timeout)
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from liasse.errors import OfficeKeysRefused, ProviderError
-from liasse.multipart import StreamedForm
+from liasse.multipart import FilePart, MultipartBody
 from liasse.records import (
     ProviderContext,
     ReceivedFile,
@@ -171,8 +171,8 @@ class ESignClient:
     def _upload(self, request_id: str, document: Any) -> str:
         """``POST /signature_requests/{id}/documents``: multipart, streamed; the file is never read whole."""
         with document.path.open("rb") as stream:
-            form = StreamedForm(
-                "file", document.file_name, stream, document.size, "application/pdf", {"nature": "signable_document"}
+            form = MultipartBody(
+                [("nature", "signable_document")], [FilePart("file", document.file_name, stream, document.size, "application/pdf")]
             )
             body = self._json(
                 self._call(

@@ -287,9 +287,9 @@ def test_es06_a_document_over_50_mb_is_refused_by_the_sandbox(esign_ctx: Ctx, es
     big = b"%PDF-1.4\n" + b"0" * (50 * 1024 * 1024)
     import io
 
-    from liasse.multipart import StreamedForm
+    from liasse.multipart import FilePart, MultipartBody
 
-    form = StreamedForm("file", "gros.pdf", io.BytesIO(big), len(big), "application/pdf", {"nature": "signable_document"})
+    form = MultipartBody([("nature", "signable_document")], [FilePart("file", "gros.pdf", io.BytesIO(big), len(big), "application/pdf")])
     with pytest.raises(ProviderError, match="50 MB"):
         client._call(
             "POST", f"/signature_requests/{created['id']}/documents", data=form,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from liasse.errors import AccessDenied, ProviderError
+from liasse.multipart import FilePart, MultipartBody
 from liasse.records import (
     DocumentBatch,
     OutgoingDocument,
@@ -173,24 +174,23 @@ class JurisZoneClient:
     def upload_documents(self, file_number: str, documents: Sequence[OutgoingDocument], key: str) -> DocumentBatch:
         """``POST /api/v1/files/{number}/documents``: every document in one multipart body, streamed from disk.
 
-        requests-toolbelt's encoder reads each file as the socket asks for
-        it, so a 500 MB document never sits in memory (``files=`` would hold
-        it whole). The body cannot be rewound: a failed attempt is tried
-        again by the outbox under the same key, which JurisZone answers with
-        what it already stored.
+        liasse's multipart body reads each file as the socket asks for it,
+        so a 500 MB document never sits in memory (``files=`` would hold it
+        whole), and it is rewound to its start when the transport retries an
+        attempt: the whole body again, under the same key, which JurisZone
+        answers with what it already stored.
         """
-        from requests_toolbelt.multipart.encoder import MultipartEncoder
-
         with contextlib.ExitStack() as stack:
-            fields = [
-                ("file", (d.file_name, stack.enter_context(d.path.open("rb")), d.media_type)) for d in documents
+            parts = [
+                FilePart("file", d.file_name, stack.enter_context(d.path.open("rb")), d.size, d.media_type)
+                for d in documents
             ]
-            encoder = MultipartEncoder(fields=fields)
+            body = MultipartBody([], parts)
             response = self._call(
                 "POST",
                 f"{API}/files/{_segment(file_number)}/documents",
-                data=_LargeReads(encoder),
-                headers={"Content-Type": encoder.content_type, "Idempotency-Key": key},
+                data=body,
+                headers={"Content-Type": body.content_type, "Idempotency-Key": key},
                 ok=(201,),
             )
         return _batch(self._json(response, required=("documents",)))
@@ -363,30 +363,6 @@ def read_webhook(headers: Mapping[str, str], body: bytes, settings: Any, now: dt
     return WebhookNotice(
         event_id=envelope.message_id, kind=kind, remote_ids=(data["share_id"],), occurred_at=envelope.timestamp
     )
-
-
-#: How much of a multipart body is read at once: 4 MiB, not the transport's 16 KiB (a 500 MB upload in 125 reads).
-_READ_SIZE = 4 * 1024 * 1024
-
-
-class _LargeReads:
-    """A streamed body read in 4 MiB pieces whatever size the transport asks for.
-
-    urllib3 reads a file-like body 16 KiB at a time and sends what each read
-    returns; the encoder's per-read cost then dominates a large upload. Its
-    length is the encoder's, so the request keeps its Content-Length.
-    """
-
-    def __init__(self, encoder: Any) -> None:
-        self._encoder = encoder
-
-    def __len__(self) -> int:
-        return int(self._encoder.len)
-
-    def read(self, size: int = -1) -> bytes:
-        """Up to ``max(size, 4 MiB)`` bytes of the body, empty at its end."""
-        data: bytes = self._encoder.read(max(size, _READ_SIZE) if size is not None and size >= 0 else -1)
-        return data
 
 
 def _segment(value: str) -> str:

@@ -100,13 +100,15 @@ class Recipient:
 
     def upload(self, path: Path, *, replaces: str = "", link: str | None = None, name: str | None = None) -> Page:
         """JZ-06: return a document (``replaces`` its id) or add one, as the zone's form posts it, streamed."""
-        from requests_toolbelt.multipart.encoder import MultipartEncoder
+        from liasse.multipart import FilePart, MultipartBody
 
         link = link or self.access_link()
         self.open_zone(link)
         with path.open("rb") as stream:
-            encoder = MultipartEncoder(fields={"file": (name or path.name, stream, "application/octet-stream"), "replaces": replaces})
-            answer = self.browser.post(f"{link}/documents", data=encoder, headers={"Content-Type": encoder.content_type}, timeout=30)
+            body = MultipartBody(
+                [("replaces", replaces)], [FilePart("file", name or path.name, stream, path.stat().st_size)]
+            )
+            answer = self.browser.post(f"{link}/documents", data=body, headers={"Content-Type": body.content_type}, timeout=30)
         return Page(answer.status_code, answer.text)
 
     def complete(self, link: str | None = None) -> Page:
