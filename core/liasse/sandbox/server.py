@@ -13,7 +13,14 @@ LOOPBACK = "127.0.0.1"
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """No access log: request lines would carry query strings into the demo's output."""
+    """No access log: request lines would carry query strings into the demo's output.
+
+    HTTP/1.1, so connections stay open between requests as a real provider's
+    do: under werkzeug's HTTP/1.0 default every answer closed its connection,
+    and liasse's pooled sessions reconnected for each call.
+    """
+
+    protocol_version = "HTTP/1.1"
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         return None
