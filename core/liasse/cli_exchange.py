@@ -269,7 +269,7 @@ def _contact_line(contact: Contact) -> str:
 
 
 def _exchange_kind_word(exchange: Exchange) -> str:
-    return _t("Demande", "Request") if exchange.kind.value == "request" else _t("Envoi", "Send")
+    return exchange.kind.label()
 
 
 def _document_type_word(exchange: Exchange) -> str:

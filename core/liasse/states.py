@@ -122,14 +122,14 @@ class SignatureState(LabelledState):
     CANCELLED = ("cancelled", "Annulé", "Cancelled")
 
 
-class ExchangeKind(enum.Enum):
-    """What an exchange is; the store keeps the value in ``exchanges.kind``."""
+class ExchangeKind(LabelledState):
+    """What an exchange is; the store keeps the value in ``exchanges.kind``, users read its label."""
 
-    REQUEST = "request"
-    SEND = "send"
-    SIGNATURE = "signature"
-    LETTER = "letter"
-    SHARE = "share"
+    REQUEST = ("request", "Demande", "Request")
+    SEND = ("send", "Envoi", "Send")
+    SIGNATURE = ("signature", "Signature", "Signature")
+    LETTER = ("letter", "Lettre recommandée", "Registered letter")
+    SHARE = ("share", "Partage", "Share")
 
 
 S = TypeVar("S", bound=LabelledState)

@@ -177,6 +177,8 @@ class TrackedItem:
     provider: str
     provider_title: str
     kind: str
+    #: The kind in the user's words ("Demande", "Partage" …).
+    kind_label: str
     label: str
     state: LabelledState | None
     state_label: str

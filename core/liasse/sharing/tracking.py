@@ -57,6 +57,7 @@ def unified_tracking(
                     provider=row.provider,
                     provider_title=info.title if info else row.provider,
                     kind=row.kind,
+                    kind_label=ExchangeKind(row.kind).label(),
                     label=row.label,
                     state=state,
                     state_label=state.label() if state is not None else row.state,

@@ -90,7 +90,7 @@ def _story(liasse: Liasse, sandbox_url: str, user: str, workdir: Path, echo: Cal
     page = buyer.open_zone(buyer.access_link())
     echo(f"  Le lien de l'acquéreur répond : {page.sentence}")
     for item in unified_tracking(liasse, account_number="2950"):
-        echo(f"  Suivi du compte 2950 : {item.provider_title} {item.kind} « {item.label} » - {item.state_label}")
+        echo(f"  Suivi du compte 2950 : {item.kind_label} {item.provider_title} « {item.label} » - {item.state_label}")
     return ok and expired.state.value == "expired" and page.status == 410
 
 

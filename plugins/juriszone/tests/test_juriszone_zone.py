@@ -137,7 +137,7 @@ def test_by01_shares_in_the_unified_tracking(zone: ShareDesk, buyer_fixed: str, 
     items = unified_tracking(zone.liasse, account_number="2950")
     mine = next(i for i in items if i.exchange_id == share_id)
 
-    assert mine.provider_title == "JurisZone" and mine.kind == "share"
+    assert mine.provider_title == "JurisZone" and mine.kind == "share" and mine.kind_label == "Partage"
     assert mine.state_label == "Partagé" and mine.matter_code == "2950-01"
     assert mine.shared_with == "DUPONT MARIE, AGENCE FONCIA ORLEANS"
     assert mine.expires_on == zone.today() + dt.timedelta(days=10)
