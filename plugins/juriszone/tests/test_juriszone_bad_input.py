@@ -146,14 +146,17 @@ def test_jz03_disguised_type_refused_and_nothing_half_uploaded(
 
 def test_jz03_sandbox_refuses_a_disguised_upload_itself(sandbox_url: str, tmp_path: Path) -> None:
     """The provider's own check, for a client that would not check first."""
-    from requests_toolbelt.multipart.encoder import MultipartEncoder
+    import io
+
+    from liasse.multipart import FilePart, MultipartBody
 
     entity = {"X-JurisZone-Entity": "jz-entity-fichorga-demo", "Authorization": "Bearer jz-api-demo-4f1c9e27b8"}
     party = {"ref": "1", "kind": "person", "name": "X", "email": "x@example.fr"}
     requests.put(f"{sandbox_url}/api/v1/files/F1", json={"description": "F", "parties": [party]}, headers=entity, timeout=5)
-    encoder = MultipartEncoder(fields={"file": ("Facture.pdf", b"MZ\x90\x00" + b"\x00" * 64, "application/pdf")})
+    program = b"MZ\x90\x00" + b"\x00" * 64
+    body = MultipartBody([], [FilePart("file", "Facture.pdf", io.BytesIO(program), len(program), "application/pdf")])
     answer = requests.post(
-        f"{sandbox_url}/api/v1/files/F1/documents", data=encoder, headers={**entity, "Content-Type": encoder.content_type}, timeout=5
+        f"{sandbox_url}/api/v1/files/F1/documents", data=body, headers={**entity, "Content-Type": body.content_type}, timeout=5
     )
 
     assert answer.status_code == 415 and answer.json()["error"] == "disguised_type"
