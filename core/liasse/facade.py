@@ -238,23 +238,10 @@ class Hooks:
         """:meth:`_route` for results that are tuples or strings: records in them are tagged with the provider."""
         if kind not in (tuple, str):
             return self._route(hook, ctx, kind, **kwargs)
-        info = self._providers.get(ctx.provider)
-        if info is None:
-            raise UnknownProvider(name=ctx.provider, known=", ".join(sorted(self._providers)) or "aucun / none")
-        result = self._caller(hook, ctx.provider)(ctx=ctx, **kwargs)
-        if result is None:
-            step_fr, step_en = _STEP_WORDS.get(hook, (hook, hook))
-            raise CapabilityMissing(
-                title=info.title,
-                step_fr=step_fr,
-                step_en=step_en,
-                candidates=", ".join(self._providers[n].title for n in self.providers_with(hook)) or "aucun / none",
-            )
-        if not isinstance(result, kind):
-            raise TypeError(f"{ctx.provider}: {hook} returned {type(result).__name__}, expected {kind.__name__}")
+        result = self._checked(hook, ctx, kind, kwargs)
         if isinstance(result, tuple):
             return tuple(
-                attrs.evolve(item, provider=ctx.provider) if attrs.has(type(item)) and hasattr(item, "provider") else item
+                _tagged(item, ctx.provider) if attrs.has(type(item)) and hasattr(item, "provider") else item
                 for item in result
             )
         return result
@@ -386,6 +373,10 @@ class Hooks:
         return sorted(name for name in self._providers if name in names)
 
     def _route(self, hook: str, ctx: ProviderContext[Any], kind: type[ResultT], **kwargs: Any) -> ResultT:
+        return _tagged(self._checked(hook, ctx, kind, kwargs), ctx.provider)
+
+    def _checked(self, hook: str, ctx: ProviderContext[Any], kind: type[ResultT], kwargs: dict[str, Any]) -> ResultT:
+        """The chosen provider's answer to ``hook``, refused with a sentence when it has none, checked to be a ``kind``."""
         info = self._providers.get(ctx.provider)
         if info is None:
             raise UnknownProvider(name=ctx.provider, known=", ".join(sorted(self._providers)) or "aucun / none")
@@ -400,7 +391,7 @@ class Hooks:
             )
         if not isinstance(result, kind):
             raise TypeError(f"{ctx.provider}: {hook} returned {type(result).__name__}, expected {kind.__name__}")
-        return _tagged(result, ctx.provider)
+        return result
 
     def _caller(self, hook: str, provider: str) -> Any:
         """``hook`` with every provider but ``provider`` left out, built once."""

@@ -48,7 +48,7 @@ import sqlalchemy as sa
 from liasse.errors import ActionNotPossible, LiasseError, NotFound, ProviderUnavailable, SendGivenUp, SendInProgress
 from liasse.records import RemoteExchange
 from liasse.retries import DEFAULT_HORIZON, outbox_delay
-from liasse.states import ExchangeKind, RequestState, SendState, machine_for
+from liasse.states import RequestState, machine_for
 from liasse.store import leases, record_transition
 from liasse.store.models import Exchange as ExchangeRow
 from liasse.store.models import OutboxEntry, utcnow

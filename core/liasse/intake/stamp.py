@@ -297,7 +297,7 @@ def _is_signed_confined(path: Path, max_stream: int, max_pages: int) -> bool:
 
 def _add_band(writer: PdfWriter, page: PageObject, text: str, name: str) -> None:
     """Grow ``page`` by the band at its visual top and draw the band there, after the page's own content."""
-    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, RectangleObject
+    from pypdf.generic import ArrayObject, NameObject, RectangleObject
 
     rotation = _rotation(page)
     media = _box(page.mediabox)
