@@ -23,10 +23,9 @@ from liasse.multipart import FilePart, MultipartBody
 from liasse.records import ProviderContext
 from liasse.secrets import withhold
 
-from liasse_ar24.settings import AR24Settings
+from liasse_ar24.settings import TITLE, AR24Settings
 from liasse_ar24.signing import UndecryptableResponse, decrypt_response, paris_now_string, request_signature
 
-TITLE = "AR24"
 
 #: Slugs that mean AR24 refuses the office's token or private key (§1.3, §1.5).
 #: ``invalid_signature`` is the sandbox's word for a wrong signature: AR24's own is not documented.
