@@ -8,12 +8,15 @@ file, so a 1 GB send never sits in memory.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import mimetypes
 import os
 import tempfile
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import filetype
 
@@ -181,17 +184,29 @@ def _mb(size: int) -> str:
     raise AssertionError("unreachable")
 
 
-def write_atomically(dest: Path, data: bytes) -> None:
+def write_atomically(dest: Path, data: bytes | memoryview) -> None:
     """Write ``data`` beside ``dest``, flush it to disk, then rename it over ``dest``.
 
     No reader ever sees a half-written file, and a crash leaves either the
     old file or the new one.
     """
+    with atomic_output(dest) as out:
+        out.write(data)
+
+
+@contextlib.contextmanager
+def atomic_output(dest: Path) -> Iterator[BinaryIO]:
+    """A file to write ``dest``'s new content into; flushed to disk and renamed over ``dest`` when the block ends.
+
+    For content written piece by piece (a marked PDF as pypdf serialises
+    it), so it never has to be whole in memory. If the block raises, the
+    partial file is deleted and ``dest`` is left as it was.
+    """
     dest.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     try:
         with os.fdopen(handle, "wb") as out:
-            out.write(data)
+            yield out
             out.flush()
             os.fsync(out.fileno())
         os.replace(name, dest)
