@@ -11,7 +11,7 @@ A4_300_DPI = (2480, 3508)
 
 
 def scanned_pdf(path: Path, size_mb: int) -> int:
-    """A scanned deed of about ``size_mb`` MiB at ``path``: A4 pages, each a grey JPEG of noise; its page count.
+    """A scanned deed of at least ``size_mb`` MiB at ``path`` (whole pages of about 7 MiB): its page count.
 
     The PDF syntax is written here rather than by fpdf2, which holds the
     whole document in memory until it is output: a 1 GiB fixture would take
@@ -24,7 +24,7 @@ def scanned_pdf(path: Path, size_mb: int) -> int:
     buffer = io.BytesIO()
     Image.frombytes("L", (width, height), os.urandom(width * height)).save(buffer, "JPEG", quality=92)
     jpeg = buffer.getvalue()
-    pages = max(1, size_mb * 1024 * 1024 // len(jpeg))
+    pages = max(1, -(-size_mb * 1024 * 1024 // len(jpeg)))  # at least size_mb: rounded up to a whole page
     offsets: list[int] = []
     with path.open("wb") as out:
         out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
