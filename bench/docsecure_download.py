@@ -92,7 +92,7 @@ def main():
     start = time.perf_counter()
     outcome, sentence, attachments = "imported", "", 0
     try:
-        result = desk.import_document(exchange.id)
+        result = desk.import_document(exchange.id, stamp=True)  # "Horodater": the mark, the heaviest path
         attachments = sum(1 for a in (result.original, result.stamped, result.proof, result.received) if a is not None)
         sentence = result.stamp_note or ""
     except LiasseError as exc:
