@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from liasse_hostapi.records import ProviderOptions
 
+from liasse.capabilities import Capability
 from liasse.errors import LiasseError
 from liasse.secrets import Secret
 from liasse_screens.app import acting_user, office_liasse
@@ -34,7 +35,16 @@ def blueprint() -> Blueprint:
             except LiasseError:
                 continue
             connected = bool(info.credential_fields) and liasse.vault.has(user.login, name)
-            blocks.append({"name": name, "info": info, "options": user.options_for(name), "connected": connected})
+            blocks.append(
+                {
+                    "name": name,
+                    "info": info,
+                    "options": user.options_for(name),
+                    "connected": connected,
+                    # AR-01: a registered-mail account is also authorised ("Autoriser le compte", e-mailed link).
+                    "registered": Capability.REGISTERED_MAIL in info.capabilities,
+                }
+            )
         return render_template("settings.html", user=user, blocks=blocks, option_words=OPTION_WORDS)
 
     @bp.post("/<provider>/options")
