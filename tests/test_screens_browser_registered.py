@@ -201,3 +201,35 @@ def test_fw07_ar03_ar05_ar12_registered_letters_story_through_the_screens(served
     with page.expect_popup() as opened:  # type: ignore[attr-defined]
         receipt.click()
     assert opened.value.url.endswith(receipt.get_attribute("href"))
+
+
+#: Every visible field of the AR24 screens has a label (keyboard and screen-reader users reach them by name).
+LABELLED_SCREENS = (
+    "/r/ar24/events",
+    "/r/ar24/accounts/2950/events",
+    "/r/ar24/consents?event=1&event=3",
+    "/r/ar24/letters?event=1&event=3",
+    "/r/ar24/validate",
+    "/r/ar24/tracking",
+    "/r/ar24/payment-means",
+    "/recipient/",
+)
+
+
+def test_fw07_ar_screens_fields_have_labels_and_the_letters_form_works_from_the_keyboard(served: str, page: object) -> None:
+    unlabelled_js = """() => [...document.querySelectorAll('input, select, textarea')]
+        .filter(e => e.type !== 'hidden' && !e.closest('.banner') && e.labels.length === 0)
+        .map(e => e.outerHTML)"""
+    for path in LABELLED_SCREENS:
+        page.goto(f"{served}{path}")  # type: ignore[attr-defined]
+        assert page.evaluate(unlabelled_js) == [], path  # type: ignore[attr-defined]
+    # A party's kind of send chosen with the keyboard, then "Vérifier" with Enter.
+    page.goto(f"{served}/r/ar24/letters?event=3")  # type: ignore[attr-defined]
+    select = kind_select(page, 3, "email:paul.girard@laposte.net")
+    select.focus()  # type: ignore[attr-defined]
+    select.select_option("paper")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Vérifier").focus()  # type: ignore[attr-defined]
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    problem = page.locator("[data-testid=check-report] li[data-reason=no_address]")  # type: ignore[attr-defined]
+    assert "Paul GIRARD n'a pas d'adresse postale complète" in problem.inner_text()
+    shot(page, "paper-without-address")

@@ -33,6 +33,7 @@ from liasse.records import ConsentState, LetterKind
 from liasse.registered import Letter, LetterChoice, LetterFilter, LetterProblem, RegisteredDesk
 from liasse.registered import letters as build
 from liasse.secrets import Secret
+from liasse.signing.roles import words as role_words
 from liasse.states import LetterState
 from liasse_screens import menus
 from liasse_screens.app import acting_user, office_liasse
@@ -407,6 +408,7 @@ def blueprint() -> Blueprint:
             professional={key for key in consents if _is_professional(d, chosen, key)},
             kind_words=KIND_WORDS,
             reason_words=REASON_WORDS,
+            role_words=role_words,
             report=report,
             args=request.args,
             links=d.payment_links(),
