@@ -211,3 +211,38 @@ def test_fw07_ar12_proofs_of_a_letter_not_sent_yet_say_so(served: ServedOffice, 
     assert isinstance(results, list) and results[0]["letter_id"]
     page = browser.post(f"{served.url}/r/ar24/letters/{results[0]['letter_id']}/proofs", timeout=30)
     assert "n'a pas encore de preuve : elle en aura une une fois envoyée." in toasts(page, "warning")[0]
+
+
+def test_fw07_ar01_connexion_authorises_the_account_after_the_emailed_link(served: ServedOffice, browser: requests.Session) -> None:
+    root = served.sandboxes["ar24"].url.removesuffix("/api")
+    # Hélène CLÉMENT has an AR24 account of her own, not yet attached to the office's API.
+    requests.post(f"{root}/_sandbox/users", json={"email": "helene.clement@fichorga.fr", "lastname": "CLÉMENT"}, timeout=10).raise_for_status()
+    browser.post(f"{served.url}/user", data={"user": "CLER"}, timeout=30)
+    page = browser.post(
+        f"{served.url}/settings/ar24/connect", data={"login": "helene.clement@fichorga.fr", "password": "secret"}, timeout=30
+    )
+    assert "AR24 a envoyé un lien de confirmation à helene.clement@fichorga.fr" in toasts(page, "warning")[0]
+    assert served.liasse.vault.has("CLER", "ar24")  # kept: the link is what is left to do
+    # Before the link is followed, "Autoriser le compte" says the same; "Tester l'accès" says what is missing.
+    page = browser.post(f"{served.url}/r/ar24/link-account", timeout=30)
+    assert "cliquez-le, puis « Autoriser le compte » à nouveau" in toasts(page, "warning")[0]
+    # The e-mail is on "Côté client"; its link opens AR24's page, where she authorises the office.
+    outbox = browser.get(f"{served.url}/recipient/", timeout=30)
+    links = re.findall(r'href="([^"]+/confirm_access/[^"]+)"', outbox.text)
+    assert links, outbox.text
+    assert requests.post(html.unescape(links[0]), timeout=10).ok
+    page = browser.post(f"{served.url}/r/ar24/link-account", timeout=30)
+    assert "Compte AR24 helene.clement@fichorga.fr autorisé" in toasts(page, "success")[0]
+    page = browser.post(f"{served.url}/settings/ar24/test", timeout=30)
+    assert "Accès à AR24 vérifié : helene.clement@fichorga.fr." in toasts(page, "success")
+
+
+def test_fw07_ar01_an_unknown_ar24_account_is_refused_and_not_kept(served: ServedOffice, browser: requests.Session) -> None:
+    browser.post(f"{served.url}/user", data={"user": "CLER"}, timeout=30)
+    page = browser.post(f"{served.url}/settings/ar24/connect", data={"login": "personne@fichorga.fr", "password": "x"}, timeout=30)
+    refused = toasts(page, "error")
+    assert refused and "L'utilisateur n'existe pas" in refused[0], page.text
+    # Refused credentials are not kept: the next connection asks again.
+    assert not served.liasse.vault.has("CLER", "ar24")
+    page = browser.post(f"{served.url}/settings/ar24/connect", data={"login": "personne@fichorga.fr"}, timeout=30)
+    assert "Saisissez l'identifiant et le mot de passe de votre compte AR24." in toasts(page, "error")

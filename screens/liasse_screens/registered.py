@@ -264,16 +264,7 @@ def blueprint() -> Blueprint:
 
     @bp.post("/link-account")
     def link_account(provider: str) -> ResponseReturnValue:
-        link = desk(provider).link_account()
-        title = _title(provider)
-        if link.attached:
-            flash(f"Compte {title} {link.email} autorisé : il est rattaché au logiciel de l'étude.", "success")
-        else:
-            flash(
-                f"{title} a envoyé un lien de confirmation à {link.email} : cliquez-le, puis « Autoriser le compte » à nouveau.",
-                "warning",
-            )
-        return redirect(url_for("settings.index"))
+        return authorise(provider)
 
     # --- AR-05: events to make letters from ----------------------------------------------
 
@@ -561,6 +552,20 @@ def blueprint() -> Blueprint:
         return _back(provider)
 
     return bp
+
+
+def authorise(provider: str) -> ResponseReturnValue:
+    """AR-01 "Autoriser le compte": attached at once, or the provider e-mails the user a confirmation link."""
+    link = desk(provider).link_account()
+    title = _title(provider)
+    if link.attached:
+        flash(f"Compte {title} {link.email} autorisé : il est rattaché au logiciel de l'étude.", "success")
+    else:
+        flash(
+            f"{title} a envoyé un lien de confirmation à {link.email} : cliquez-le, puis « Autoriser le compte » à nouveau.",
+            "warning",
+        )
+    return redirect(url_for("settings.index"))
 
 
 def _job(job_id: str) -> SendJob:

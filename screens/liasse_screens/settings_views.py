@@ -67,6 +67,11 @@ def blueprint() -> Blueprint:
             return redirect(url_for("settings.index"))
         liasse.connect(provider, acting_user(), login, Secret(password))
         try:
+            if Capability.REGISTERED_MAIL in liasse.provider(provider).capabilities:
+                # AR-01: the account is authorised, not only tested; the first time AR24 e-mails a confirmation link.
+                from liasse_screens.registered import authorise
+
+                return authorise(provider)
             report = liasse.check_access(provider, acting_user())
         except LiasseError:
             # Refused credentials are not kept: the next connection asks again.
@@ -86,6 +91,10 @@ def blueprint() -> Blueprint:
     def test(provider: str) -> ResponseReturnValue:
         liasse = office_liasse()
         report = liasse.check_access(provider, acting_user())
+        if not report.ok:
+            # The provider answered, but something is left to do (an AR24 account not confirmed yet): say what.
+            flash(f"Accès à {liasse.provider(provider).title} incomplet : {report.detail}", "error")
+            return redirect(url_for("settings.index"))
         flash(f"Accès à {liasse.provider(provider).title} vérifié : {report.account}.", "success")
         return redirect(url_for("settings.index"))
 
