@@ -64,6 +64,18 @@ def send(served: ServedOffice, browser: requests.Session, letters: dict[str, str
         time.sleep(0.2)
 
 
+_USED: set[str] = set()
+
+
+def fresh_code() -> str:
+    """A code the demo OTP key accepts now and that no test used yet (AR24 takes each code once, ±1 step of 30 s)."""
+    totp = pyotp.TOTP(DEMO_OTP_KEY)
+    now = time.time()
+    code = next(c for c in (totp.at(now), totp.at(now + 30), totp.at(now - 30)) if c not in _USED)
+    _USED.add(code)
+    return code
+
+
 def wrong_code() -> str:
     """A 6-digit code the demo OTP key does not show around now (AR24 accepts the neighbouring steps)."""
     totp = pyotp.TOTP(DEMO_OTP_KEY)
@@ -133,7 +145,7 @@ def test_fw07_ar09_a_wrong_otp_code_validates_nothing_and_says_what_to_do(served
     assert code not in page.text
     assert desk(served).letter(letter_id).state is LetterState.TO_VALID
     # The right code, then, validates it.
-    page = browser.post(url, data={"letter": str(letter_id), "otp": pyotp.TOTP(DEMO_OTP_KEY).now()}, timeout=30)
+    page = browser.post(url, data={"letter": str(letter_id), "otp": fresh_code()}, timeout=30)
     assert "1 lettre(s) validée(s) avec un seul code OTP : En cours d'envoi." in toasts(page, "success")
     assert desk(served).letter(letter_id).state is LetterState.WAITING
 
@@ -246,3 +258,39 @@ def test_fw07_ar01_an_unknown_ar24_account_is_refused_and_not_kept(served: Serve
     assert not served.liasse.vault.has("CLER", "ar24")
     page = browser.post(f"{served.url}/settings/ar24/connect", data={"login": "personne@fichorga.fr"}, timeout=30)
     assert "Saisissez l'identifiant et le mot de passe de votre compte AR24." in toasts(page, "error")
+
+
+def test_fw07_ar08_a_letter_the_provider_refuses_is_named_in_the_per_letter_result(served: ServedOffice, browser: requests.Session) -> None:
+    root = served.sandboxes["ar24"].url.removesuffix("/api")
+    # The demo user's AR24 account loses its card: AR24 refuses every letter (no_payment_mean).
+    requests.post(f"{root}/_sandbox/payment_means/1001", json={"means": []}, timeout=10).raise_for_status()
+    try:
+        state = send(served, browser, {f"kind:1:{LEFEBVRE}": "simple_notice"})
+    finally:
+        requests.post(f"{root}/_sandbox/payment_means/1001", json={"means": ["Carte bancaire **** 4242"]}, timeout=10)
+    results = state["results"]
+    assert isinstance(results, list) and len(results) == 1
+    assert results[0]["party_name"] == "Marc LEFEBVRE" and results[0]["state"] == "Échec d'envoi"
+    assert "AR24" in results[0]["error"]
+    page = state["page"]
+    assert isinstance(page, requests.Response)
+    assert "Marc LEFEBVRE" in html.unescape(page.text)
+    assert desk(served).letter(results[0]["letter_id"]).state is LetterState.FAILED
+
+
+def test_fw07_ar10_statuses_arrive_by_the_webhook_the_send_gave_to_ar24(served: ServedOffice, browser: requests.Session) -> None:
+    # The served office polls nothing here (poll_every=0): only AR24's webhook to liasse's endpoint moves the letter.
+    state = send(served, browser, {f"kind:1:{LEFEBVRE}": "simple_notice"})
+    results = state["results"]
+    assert isinstance(results, list)
+    letter_id = results[0]["letter_id"]
+    page = browser.post(f"{served.url}/r/ar24/validate", data={"letter": str(letter_id), "otp": fresh_code()}, timeout=30)
+    assert toasts(page, "success"), page.text
+    page = browser.post(f"{served.url}/recipient/ar24/clock", data={"by": "minute"}, timeout=30)
+    assert "Horloge du bac à sable AR24 avancée" in toasts(page, "success")[0]
+    deadline = time.monotonic() + 20
+    while desk(served).letter(letter_id).state is not LetterState.SENT and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert desk(served).letter(letter_id).state is LetterState.SENT
+    listed = browser.get(f"{served.url}/r/ar24/tracking", params={"state": "sent"}, timeout=30)
+    assert f'data-letter="{letter_id}" data-state="sent"' in listed.text

@@ -173,9 +173,11 @@ def _run_send(liasse: Liasse, job: SendJob, choices: list[LetterChoice], webhook
     try:
         found = liasse.desk(job.provider, job.user)
         assert isinstance(found, RegisteredDesk)
+        started = dt.datetime.now(dt.UTC)
         report = found.send(choices, progress=progress, webhook_url=webhook_url)
         with job.lock:
             job.problems, job.uploads = report.problems, report.uploads
+        _name_failures(found, job, started)
     except LiasseError as exc:
         with job.lock:
             job.error = str(exc)
@@ -183,6 +185,31 @@ def _run_send(liasse: Liasse, job: SendJob, choices: list[LetterChoice], webhook
         with job.lock:
             # Refused before any call or not: the bar reaches its end when the work is over.
             job.done, job.finished = job.total, True
+
+
+def _name_failures(found: RegisteredDesk, job: SendJob, started: dt.datetime) -> None:
+    """Name the party of each letter the provider refused: the send's letters are numbered in the order they went."""
+    if all(r.letter_id is not None for r in job.results):
+        return
+    made = sorted(
+        (letter for letter in found.letters(LetterFilter(since=started - dt.timedelta(seconds=1)))),
+        key=lambda letter: letter.id,
+    )[-len(job.results) :]
+    if len(made) != len(job.results):
+        return  # another send of the same user interleaved: keep the errors unnamed rather than guess
+    with job.lock:
+        job.results = [
+            r
+            if r.letter_id is not None
+            else attrs.evolve(
+                r,
+                party_name=made[r.position].party_name,
+                kind=KIND_WORDS[made[r.position].kind],
+                state=made[r.position].state.label(),
+                letter_id=made[r.position].id,
+            )
+            for r in job.results
+        ]
 
 
 def _webhook_url(provider: str) -> str | None:
