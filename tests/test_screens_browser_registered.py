@@ -187,6 +187,13 @@ def test_fw07_ar03_ar05_ar12_registered_letters_story_through_the_screens(served
     assert rows.count() == 1 and "Sophie DURAND" in rows.first.inner_text()
     shot(page, "filtered")
 
+    # Sixteen days later the paper letter was not claimed: "Négligée" (the clock moved from "Côté client").
+    page.goto(f"{base}/recipient/")  # type: ignore[attr-defined]
+    page.get_by_role("button", name=re.compile("Avancer de 16 jours")).click()  # type: ignore[attr-defined]
+    assert "Horloge du bac à sable AR24 avancée" in toast(page)
+    wait_for_states(page, tracking_url, {"Sophie DURAND": "refused", "Marc LEFEBVRE": "AR", "Luc PEETERS": "negligence"})
+    assert "Négligée" in letter_row(page, "Luc PEETERS").inner_text()  # type: ignore[attr-defined]
+
     # AR-12: the proofs of deposit and of receipt are archived on the party's account, and open as PDFs.
     page.goto(tracking_url)  # type: ignore[attr-defined]
     letter_row(page, "Marc LEFEBVRE").get_by_role("button", name="Archiver les preuves").click()  # type: ignore[attr-defined]
@@ -201,6 +208,11 @@ def test_fw07_ar03_ar05_ar12_registered_letters_story_through_the_screens(served
     with page.expect_popup() as opened:  # type: ignore[attr-defined]
         receipt.click()
     assert opened.value.url.endswith(receipt.get_attribute("href"))
+    # The proofs are on the party's account, among its attachments.
+    page.goto(f"{base}/accounts/2950")  # type: ignore[attr-defined]
+    attachments = page.locator("table.attachments").inner_text()  # type: ignore[attr-defined]
+    assert "Accusé de réception" in attachments and "Preuve de dépôt" in attachments
+    shot(page, "proofs-on-the-account")
 
 
 #: Every visible field of the AR24 screens has a label (keyboard and screen-reader users reach them by name).
