@@ -17,7 +17,7 @@ import pytest
 import requests
 from liasse_ar24.sandbox_letters import DEMO_OTP_KEY
 
-from liasse.registered import LetterFilter, RegisteredDesk
+from liasse.registered import RegisteredDesk
 from liasse.states import LetterState
 from liasse_screens.serve import ServedOffice, start
 

@@ -13,6 +13,7 @@ shows what came back.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 import threading
 from collections.abc import Iterable
@@ -66,6 +67,8 @@ DEPOSITED = frozenset(
 #: A 6-digit OTP code, as the user's key shows it (AR-02).
 OTP_DIGITS = 6
 
+_log = logging.getLogger(__name__)
+
 
 def declare() -> None:
     """Register the registered-mail screens for :attr:`Capability.REGISTERED_MAIL` (idempotent)."""
@@ -118,15 +121,14 @@ class LetterResult:
     letter_id: int | None
 
     @classmethod
-    def of(cls, position: int, choice: LetterChoice | None, result: Letter | LiasseError) -> LetterResult:
-        """The line for ``result`` (a letter, or the error the provider answered for it)."""
+    def of(cls, position: int, result: Letter | LiasseError) -> LetterResult:
+        """The line for ``result``: a letter, or the error the provider answered for it (named later)."""
         if isinstance(result, Letter):
             return cls(
                 position, result.party_name, KIND_WORDS[result.kind], result.state.label(), result.remote_id or "",
                 result.last_error or "", result.id,
             )
-        kind = KIND_WORDS[choice.kind] if choice is not None else ""
-        return cls(position, choice.party_key if choice else "", kind, LetterState.FAILED.label(), "", str(result), None)
+        return cls(position, "", "", LetterState.FAILED.label(), "", str(result), None)
 
 
 @attrs.define
@@ -168,7 +170,7 @@ def _run_send(liasse: Liasse, job: SendJob, choices: list[LetterChoice], webhook
     def progress(position: int, result: Letter | LiasseError) -> None:
         with job.lock:
             job.done += 1
-            job.results.append(LetterResult.of(position, None, result))
+            job.results.append(LetterResult.of(position, result))
 
     try:
         found = liasse.desk(job.provider, job.user)
@@ -181,6 +183,11 @@ def _run_send(liasse: Liasse, job: SendJob, choices: list[LetterChoice], webhook
     except LiasseError as exc:
         with job.lock:
             job.error = str(exc)
+    except Exception:
+        # A fault of ours must not leave the bar waiting forever: the page says so, the log keeps the details.
+        _log.exception("registered-mail send %s failed", job.id)
+        with job.lock:
+            job.error = "L'envoi s'est interrompu sur une erreur inattendue : consultez le suivi des lettres, puis le journal du serveur."
     finally:
         with job.lock:
             # Refused before any call or not: the bar reaches its end when the work is over.
