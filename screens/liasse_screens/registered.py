@@ -159,9 +159,22 @@ class SendJob:
             }
 
 
+#: Finished sends kept for their result page; older ones are forgotten (the status list keeps every letter).
+KEPT_JOBS = 50
+
+
 def _jobs() -> dict[str, SendJob]:
     jobs: dict[str, SendJob] = current_app.extensions.setdefault("registered_jobs", {})
     return jobs
+
+
+def _add_job(job: SendJob) -> None:
+    """Keep ``job``, forgetting the oldest finished ones beyond :data:`KEPT_JOBS` (a server runs for weeks)."""
+    jobs = _jobs()
+    jobs[job.id] = job
+    finished = [key for key, kept in jobs.items() if kept.finished]
+    for key in finished[: max(0, len(finished) - KEPT_JOBS)]:
+        jobs.pop(key, None)
 
 
 def _run_send(liasse: Liasse, job: SendJob, choices: list[LetterChoice], webhook_url: str | None) -> None:
@@ -452,7 +465,7 @@ def blueprint() -> Blueprint:
             return redirect(request.referrer or url_for("registered.events", provider=provider))
         d = desk(provider)  # rights and credentials checked now, in the request, with a sentence if missing
         job = SendJob(secrets.token_urlsafe(12), provider, d.user_login, total=len(choices))
-        _jobs()[job.id] = job
+        _add_job(job)
         worker = threading.Thread(
             target=_run_send,
             args=(office_liasse(), job, choices, _webhook_url(provider)),
