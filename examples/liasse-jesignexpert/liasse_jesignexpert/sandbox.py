@@ -499,7 +499,7 @@ def create_sandbox() -> Sandbox:
 
     @app.errorhandler(PageRefusal)
     def _page_refused(exc: PageRefusal) -> Any:
-        return _page("Signature impossible", f'<p class="error">{html.escape(exc.message)}</p>'), exc.status
+        return _page("Signature impossible", f'<p class="error">{html.escape(exc.message, quote=False)}</p>'), exc.status
 
     @app.get("/sign/<token>")
     def _sign_page(token: str) -> Any:
