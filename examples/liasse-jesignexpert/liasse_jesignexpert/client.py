@@ -12,6 +12,7 @@ implementations only see records and sentences.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -94,31 +95,27 @@ class JesignexpertClient:
             raise _unexpected("GET /me", "le compte n'a pas de « login »", "the account has no 'login'")
         return body
 
-    def upload_appearance(self) -> None:
-        """JS-06: the office's signature image and logo from the settings, sent to the account (``PUT /me/appearance``).
+    def checked_images(self) -> list[tuple[str, Path, str]]:
+        """JS-06: the settings' signature image and logo as ``(field, file, media type)``, each checked.
 
-        Each image is checked here first (exists, PNG or JPEG, under 1 MB) so
-        a wrong setting is told in words before anything is sent.
+        A missing file, or one that is not a PNG or JPEG under 1 MB, is told
+        in words before any call, naming the setting to fix.
         """
         settings = self._ctx.settings
-        images = [(name, path) for name, path in (("signature_image", settings.signature_image_path()), ("logo", settings.logo_path())) if path]
+        named = (("signature_image", settings.signature_image_path()), ("logo", settings.logo_path()))
+        return [(name, path, _image_type(name, path)) for name, path in named if path is not None]
+
+    def upload_appearance(self, images: list[tuple[str, Path, str]]) -> None:
+        """JS-06: the office's images sent to the user's account (``PUT /me/appearance``), streamed from disk."""
         if not images:
             return
-        parts: list[FilePart] = []
-        streams = []
-        try:
-            for name, path in images:
-                media_type = _image_type(name, path)
-                stream = path.open("rb")
-                streams.append(stream)
-                parts.append(FilePart(name, path.name, stream, path.stat().st_size, media_type))
+        with contextlib.ExitStack() as stack:
+            parts = [
+                FilePart(name, path.name, stack.enter_context(path.open("rb")), path.stat().st_size, media_type)
+                for name, path, media_type in images
+            ]
             form = MultipartBody([], parts)
-            self._call(
-                "PUT", "/me/appearance", data=form, headers={"Content-Type": form.content_type, "Content-Length": str(form.len)}
-            )
-        finally:
-            for stream in streams:
-                stream.close()
+            self._call("PUT", "/me/appearance", data=form, headers={"Content-Type": form.content_type, "Content-Length": str(form.len)})
 
     # --- transactions (JS-02, JS-03) -------------------------------------------------------
 
@@ -130,12 +127,13 @@ class JesignexpertClient:
         is deleted and made again; a started one is the answer, never sent twice.
         """
         check_draft(draft)
+        images = self.checked_images()
         for earlier in self.list_transactions(external_id=key):
             if earlier["state"] == "draft":
                 self._call("DELETE", f"/transactions/{earlier['id']}", expect=(204,))
             else:
                 return _remote_exchange(earlier)
-        self.upload_appearance()
+        self.upload_appearance(images)
         created = self._json(
             self._call("POST", "/transactions", data={"name": draft.name[:255], "language": "fr", "external_id": key}),
             "POST /transactions",
