@@ -97,3 +97,10 @@ def test_js02_a_file_named_pdf_that_is_not_one_is_refused(desk: SigningDesk, off
     with pytest.raises(FileRefused, match="PDF"):
         desk.create_from_attachment(stored.id)
     assert desk.files() == []
+
+
+def test_js02_an_unreadable_pdf_is_refused_when_chosen(desk: SigningDesk, office: Liasse, tmp_path: Path) -> None:
+    stored = _store(office, tmp_path, b"%PDF-1.4\n this is no PDF body")
+    with pytest.raises(FileRefused, match="illisible"):
+        desk.create_from_attachment(stored.id)
+    assert desk.files() == []

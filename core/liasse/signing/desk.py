@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import shutil
 from collections.abc import Iterable, Sequence
@@ -75,6 +76,8 @@ from liasse.store.models import SignaturePlacement, SignatureSigner, utcnow
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
 
 #: The hook a signature file's outbox row replays.
 OPERATION = "liasse_request_signature"
@@ -177,7 +180,11 @@ class SigningDesk(DeskBase):
             shutil.rmtree(folder, ignore_errors=True)
             self._refuse(source.file_name, "ce n'est pas un PDF", "it is not a PDF", "Enregistrez-le en PDF puis réessayez.", "Save it as a PDF and try again.")
         self._check_storable(source.file_name, "application/pdf", size)
-        placing.page_boxes(document.read_bytes())  # an unreadable PDF is refused now, not at the provider
+        try:
+            placing.page_boxes(document.read_bytes())
+        except Exception:  # noqa: BLE001 - whatever pypdf raises, an unreadable PDF is refused now, not at the provider
+            shutil.rmtree(folder, ignore_errors=True)
+            self._refuse(source.file_name, "le PDF est illisible", "the PDF cannot be read", "Enregistrez-le à nouveau en PDF puis réessayez.", "Save it as a PDF again and try again.")
         account = source.owner.key if source.owner.kind is OwnerKind.ACCOUNT else ""
         with self.liasse.store.session() as session:
             row = FileRow(
@@ -402,7 +409,10 @@ class SigningDesk(DeskBase):
                 entry.status, entry.done_at, entry.last_error = "done", utcnow(), None
             source_id, document_path = row.source_attachment_id, row.document_path
         if source_id is not None:
-            self._store_awaiting_version(file_id, source_id, Path(document_path))
+            try:
+                self._store_awaiting_version(file_id, source_id, Path(document_path))
+            except Exception:  # noqa: BLE001 - the send happened and is recorded; a host refusing the copy must not hide it
+                log.warning("signature file %s: the version awaiting signature could not be stored on the host", file_id, exc_info=True)
         return self.file(file_id)
 
     def _store_awaiting_version(self, file_id: int, source_id: int, document: Path) -> None:

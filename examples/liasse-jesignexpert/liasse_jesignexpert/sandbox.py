@@ -478,7 +478,7 @@ def create_sandbox() -> Sandbox:
             if tx.state != "completed":
                 raise ApiRefusal(409, "invalid_state", "The evidence exists once every participant has signed.")
             lines = [f"Dossier de preuve - {tx.name}", f"Transaction {tx.id}"] + [
-                f"{p.first_name} {p.last_name} <{p.email}> a signé le {p.signed_at:%d/%m/%Y %H:%M} UTC (code SMS {p.phone[:-4]}****)"
+                f"{p.first_name} {p.last_name} <{p.email}> a signé le {p.signed_at:%d/%m/%Y %H:%M} UTC (code SMS au {_masked(p.phone)})"
                 for p in tx.participants
                 if p.signed_at is not None
             ]
