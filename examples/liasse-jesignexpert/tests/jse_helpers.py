@@ -104,3 +104,19 @@ class Signer:
         """The links of the "Document signé" e-mail (Jesignexpert sends a link, not an attachment)."""
         mails = [m for m in self.outbox(self.email, "email") if str(m["subject"]).startswith("Document signé")]
         return [str(link) for m in mails for link in m["links"]]  # type: ignore[attr-defined]
+
+
+def text_positions(content: bytes, page: int, needle: str) -> list[tuple[float, float]]:
+    """Where ``needle`` is drawn on ``page`` (1-based), in PDF points from the page's bottom-left corner."""
+    from pypdf import PdfReader
+
+    found: list[tuple[float, float]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], _font: object, _size: float) -> None:
+        if needle in text:
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            found.append((x, y))
+
+    PdfReader(io.BytesIO(content)).pages[page - 1].extract_text(visitor_text=visit)
+    return found

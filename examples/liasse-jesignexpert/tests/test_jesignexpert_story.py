@@ -19,7 +19,7 @@ from liasse.signing import Placement
 from liasse.states import SignatureState
 
 from conftest import USER, Office
-from jse_helpers import ACCOUNT, Signer, make_pdf, pdf_text, store_file
+from jse_helpers import ACCOUNT, Signer, make_pdf, pdf_text, store_file, text_positions
 from liasse_jesignexpert.sandbox import DEMO_LOGIN, DEMO_PASSWORD
 
 CLIENT = ("Jacques", "MARTIN", "jacques.martin@free.fr", "06 54 55 99 87")
@@ -80,6 +80,12 @@ def test_js02_to_js05_a_stored_file_signed_by_a_client_and_the_user(office: Offi
     assert "Jacques MARTIN" in pages[1] and f"{user.first_name} {user.last_name}" in pages[1]
     assert "Jacques MARTIN" not in pages[0], "signatures only where they were placed"
     assert "page 1/2" in pages[0] and "page 2/2" in pages[1], "the document's own text is kept"
+    points = 72 / 25.4
+    for box, name in ((BOTTOM, "Jacques MARTIN"), (BESIDE, f"{user.first_name} {user.last_name}")):
+        (x, y), *_ = text_positions(content, 2, name)
+        left, bottom = box.x_mm * points, box.y_mm * points
+        assert left <= x <= left + box.width_mm * points, f"{name} is drawn inside its box (x)"
+        assert bottom <= y <= bottom + box.height_mm * points, f"{name} is drawn inside its box (y)"
     for person in (client, me):
         links = person.signed_copy_links()
         assert links, f"JS-05: {person.email} gets the signed copy by e-mail"
