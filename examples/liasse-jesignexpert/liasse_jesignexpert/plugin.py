@@ -50,6 +50,7 @@ def liasse_provider_info() -> ProviderInfo:
         capabilities=frozenset({Capability.SIGNATURE}),
         settings=JesignexpertSettings,
         sandbox="liasse_jesignexpert.sandbox:create_sandbox",
+        demo="liasse_jesignexpert.demo:story",
         credential_fields=(
             CredentialField("login", "Identifiant Jesignexpert", "Jesignexpert login"),
             CredentialField("password", "Mot de passe Jesignexpert", "Jesignexpert password", secret=True),

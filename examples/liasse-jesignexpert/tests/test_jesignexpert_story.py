@@ -90,3 +90,12 @@ def test_js02_to_js05_a_stored_file_signed_by_a_client_and_the_user(office: Offi
         links = person.signed_copy_links()
         assert links, f"JS-05: {person.email} gets the signed copy by e-mail"
         assert requests.get(links[0], timeout=5).content == content
+
+
+def test_js02_to_js05_the_demo_story_runs_against_the_sandbox(office: Office) -> None:
+    """``liasse demo`` tells Jesignexpert's story when the plugin is installed."""
+    from liasse_jesignexpert.demo import story
+
+    lines: list[str] = []
+    assert story(office.liasse, office.url, USER, office.folder, lines.append), "\n".join(lines)
+    assert any(line.startswith("  JS-04 2 - Signé") for line in lines), "\n".join(lines)
