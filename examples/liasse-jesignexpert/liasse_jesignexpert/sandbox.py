@@ -640,9 +640,10 @@ def _page(title: str, body: str) -> str:
 
 
 def _page_sizes(content: bytes) -> list[tuple[float, float]]:
-    from pypdf import PdfReader
+    """Each page's visible size in points, read by liasse's own helper (the one its signing desk uses)."""
+    from liasse.signing.placement import page_boxes
 
-    return [(float(p.cropbox.width), float(p.cropbox.height)) for p in PdfReader(io.BytesIO(content)).pages]
+    return [(box.width, box.height) for box in page_boxes(content)]
 
 
 # --- the signed PDF (visible signatures, JS-03, JS-06) ---------------------------------------
