@@ -1,11 +1,11 @@
-"""FW-05: every built-in provider passes the provider conformance suite against its sandbox."""
+"""FW-05: every built-in provider passes the conformance suite of its capability against its sandbox."""
 
 from __future__ import annotations
 
-from liasse.testing.conformance import ProviderConformance
+from liasse.testing.conformance import ExchangeConformance, ProviderConformance
 
 
-class TestDocSecureConformance(ProviderConformance):
+class TestDocSecureConformance(ExchangeConformance):
     provider = "docsecure"
 
 
