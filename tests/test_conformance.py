@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from liasse.testing.conformance import ExchangeConformance, ProviderConformance
+from liasse.testing.conformance import ExchangeConformance, ProviderConformance, SignatureConformance
 
 
 class TestDocSecureConformance(ExchangeConformance):
     provider = "docsecure"
 
 
-class TestESignConformance(ProviderConformance):
+class TestESignConformance(SignatureConformance):
     provider = "esign"
 
 

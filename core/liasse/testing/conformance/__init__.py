@@ -18,8 +18,10 @@ retries after a dropped answer leave one item at the provider.
 
 from liasse.testing.conformance.exchange import ExchangeConformance
 from liasse.testing.conformance.provider import ProviderConformance
+from liasse.testing.conformance.signature import SignatureConformance
 
 __all__ = [
     "ExchangeConformance",
     "ProviderConformance",
+    "SignatureConformance",
 ]

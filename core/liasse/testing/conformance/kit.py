@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import tracemalloc
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -146,6 +147,32 @@ def check_sentence(error: BaseException, what: str) -> LiasseError:
     assert fr != en, f"{what}: {type(error).__name__} says the same in French and English: {fr!r}"
     assert "{" not in fr and "{" not in en, f"{what}: {type(error).__name__} has an unfilled template: {fr!r}"
     return error
+
+
+#: The longest ``Retry-After`` a check waits for (a provider's per-minute quota).
+PATIENCE = 61.0
+#: Which of a send's changing requests have their answer dropped, one test each.
+DROPPED_STEPS = ("first", "middle", "last")
+
+
+def pick_step(steps: Sequence[JournalEntry], which: str) -> int:
+    """The index in ``steps`` of ``"first"``, ``"middle"`` or ``"last"``."""
+    return {"first": 0, "middle": len(steps) // 2, "last": len(steps) - 1}[which]
+
+
+def patiently(call: Callable[[], Any], tries: int = 3) -> Any:
+    """``call()``, waiting out a provider's quota (ProviderUnavailable with a Retry-After within :data:`PATIENCE`)."""
+    from liasse.errors import ProviderUnavailable
+
+    for attempt in range(tries):
+        try:
+            return call()
+        except ProviderUnavailable as exc:
+            wait = exc.retry_after
+            if wait is None or wait > PATIENCE or attempt == tries - 1:
+                raise
+            time.sleep(wait + 0.5)
+    raise AssertionError("unreachable")
 
 
 def answer_or_sentence(call: Callable[[], Any], what: str) -> Any:
