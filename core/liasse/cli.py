@@ -270,6 +270,11 @@ from liasse.cli_serve import serve  # noqa: E402
 
 cli.add_command(serve)
 
+# FW-05: the vendor kit's scaffold (templates load when the command runs).
+from liasse.cli_newplugin import new_plugin  # noqa: E402
+
+cli.add_command(new_plugin)
+
 
 def main() -> None:
     """Entry point of the ``liasse`` script."""
