@@ -79,7 +79,6 @@ class PluginNames:
 
     def values(self) -> dict[str, str]:
         """The template variables."""
-        major, minor = SPEC_VERSION.split(".")[:2]
         return {
             "name": self.name,
             "module": self.module,
@@ -91,8 +90,6 @@ class PluginNames:
             "suite": SUITES[self.capability],
             "spec_version": SPEC_VERSION,
             "liasse_version": __version__,
-            "liasse_spec_major": major,
-            "liasse_spec_minor": minor,
         }
 
 
