@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from liasse.testing.conformance import ExchangeConformance, ProviderConformance, SignatureConformance
+from liasse.secrets import Secret
+from liasse.testing.conformance import (
+    ExchangeConformance,
+    ProviderConformance,
+    RegisteredMailConformance,
+    SignatureConformance,
+)
 
 
 class TestDocSecureConformance(ExchangeConformance):
@@ -13,8 +19,15 @@ class TestESignConformance(SignatureConformance):
     provider = "esign"
 
 
-class TestAR24Conformance(ProviderConformance):
+class TestAR24Conformance(RegisteredMailConformance):
     provider = "ar24"
+
+    def otp(self, sandbox_url: str) -> Secret:
+        """The demo sender's code, from the OTP key the AR24 sandbox gives its account (as a phone app would)."""
+        from liasse_ar24.recipient import otp_code
+        from liasse_ar24.sandbox_letters import DEMO_OTP_KEY
+
+        return Secret(otp_code(DEMO_OTP_KEY))
 
 
 class TestJurisZoneConformance(ProviderConformance):
