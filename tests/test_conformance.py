@@ -5,8 +5,8 @@ from __future__ import annotations
 from liasse.secrets import Secret
 from liasse.testing.conformance import (
     ExchangeConformance,
-    ProviderConformance,
     RegisteredMailConformance,
+    ShareConformance,
     SignatureConformance,
 )
 
@@ -30,5 +30,5 @@ class TestAR24Conformance(RegisteredMailConformance):
         return Secret(otp_code(DEMO_OTP_KEY))
 
 
-class TestJurisZoneConformance(ProviderConformance):
+class TestJurisZoneConformance(ShareConformance):
     provider = "juriszone"

@@ -19,11 +19,13 @@ retries after a dropped answer leave one item at the provider.
 from liasse.testing.conformance.exchange import ExchangeConformance
 from liasse.testing.conformance.provider import ProviderConformance
 from liasse.testing.conformance.registered import RegisteredMailConformance
+from liasse.testing.conformance.share import ShareConformance
 from liasse.testing.conformance.signature import SignatureConformance
 
 __all__ = [
     "ExchangeConformance",
     "ProviderConformance",
     "RegisteredMailConformance",
+    "ShareConformance",
     "SignatureConformance",
 ]
