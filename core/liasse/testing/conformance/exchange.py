@@ -161,8 +161,7 @@ class ExchangeConformance(ProviderConformance):
         if self.provider in office.hooks.providers_with("liasse_read_status"):
             for remote_id in known:
                 office.hooks.read_status(ctx, remote_id)
-        statuses = [u for page in recorder.results("liasse_sync_status") for u in page.updates]
-        statuses += recorder.results("liasse_read_status")
+        statuses = recorder.answers("liasse_sync_status", "liasse_read_status")
         check_statuses(statuses, known)
         for exchange in desk.exchanges():
             assert exchange.state in set(machine_for(exchange.kind).states)

@@ -134,6 +134,23 @@ class HookRecorder:
         with self._lock:
             return [c for c in self.calls if c.hook == hook]
 
+    def answers(self, *hooks: str) -> list[Any]:
+        """What ``hooks`` answered, in the order the provider said it: pages and tuples opened into their items."""
+        with self._lock:
+            calls = [c for c in self.calls if c.hook in hooks and c.error is None]
+        items: list[Any] = []
+        for call in calls:
+            result = call.result
+            if hasattr(result, "updates"):
+                items += list(result.updates)
+            elif hasattr(result, "events"):
+                items += list(result.events)
+            elif isinstance(result, tuple):
+                items += list(result)
+            else:
+                items.append(result)
+        return items
+
     def results(self, hook: str) -> list[Any]:
         """What ``hook`` returned, in call order (calls that raised left out)."""
         return [c.result for c in self.of(hook) if c.error is None]

@@ -138,9 +138,8 @@ class RegisteredMailConformance(ProviderConformance):
         desk.sync()
         ctx = office.context(self.provider, self.user)
         office.hooks.read_letter(ctx, str(letter.remote_id))
-        seen = [r for results in recorder.results("liasse_list_letters") for r in results]
-        seen += recorder.results("liasse_read_letter")
-        seen += [r for results in recorder.results("liasse_validate_letters") for r in results]
+        # In the order the provider said them: each answer is a later look at the letter.
+        seen = recorder.answers("liasse_list_letters", "liasse_read_letter", "liasse_validate_letters")
         check_letters(seen, {str(letter.remote_id): letter.state})
         assert desk.letter(letter.id).state in set(LetterState)
 

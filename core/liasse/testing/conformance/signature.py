@@ -141,8 +141,7 @@ class SignatureConformance(ProviderConformance):
         if self.provider in office.hooks.providers_with("liasse_read_status"):
             for remote_id in sorted(sent):
                 office.hooks.read_status(ctx, remote_id)
-        statuses = [u for page in recorder.results("liasse_sync_status") for u in page.updates]
-        statuses += recorder.results("liasse_read_status") + recorder.results("liasse_cancel_signature")
+        statuses = recorder.answers("liasse_sync_status", "liasse_read_status", "liasse_cancel_signature")
         assert any(s.remote_id == closed.remote_id for s in recorder.results("liasse_cancel_signature"))
         check_statuses(statuses, sent)
         assert desk.file(closed.id).state is SignatureState.CANCELLED
