@@ -33,9 +33,12 @@ def plugins_listed(target: Path, lang: str = "fr") -> dict[str, dict[str, object
     return {row["name"]: row for row in json.loads(done.stdout)}
 
 
-def pytest_in(target: Path, project: Path, *args: str) -> tuple[int, str]:
+def pytest_in(target: Path, project: Path, *args: str, autoload: bool = True) -> tuple[int, str]:
+    """Run the project's tests against its installed copy; ``autoload=False`` loads only liasse's pytest plugin (faster)."""
     # -P: the project's own directory is not on sys.path, so the package comes from the install.
-    done = run_with(target, ["-P", "-m", "pytest", "-q", "-p", "no:cacheprovider", *args, "tests"], cwd=project)
+    plugins = [] if autoload else ["-p", "liasse.testing.plugin"]
+    extra = {} if autoload else {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    done = run_with(target, ["-P", "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugins, *args, "tests"], cwd=project, extra=extra)
     return done.returncode, done.stdout + done.stderr
 
 
@@ -108,16 +111,25 @@ def test_fw05_a_plugin_built_for_a_newer_or_other_spec_is_refused_with_a_sentenc
     assert all(french[b]["status"] == "ok" for b in ("docsecure", "esign", "ar24", "juriszone"))
 
 
-@pytest.mark.parametrize("capability", [c for c in Capability if c is not Capability.SIGNATURE])
-def test_fw05_other_capabilities_are_generated_installed_and_collected(capability: Capability, tmp_path: Path) -> None:
-    project = tmp_path / "liasse-vendor"
-    render_plugin("vendor", capability, project)
-    target = install_for_test(project, tmp_path / "site")
-    row = plugins_listed(target)["vendor"]
-    assert row["status"] == "ok" and row["capabilities"] == [capability.value], row
-    assert row["missing_hooks"] == [], "every hook of the capability is implemented"
-    code, output = pytest_in(target, project, "--collect-only")
-    assert code == 0, output
+def test_fw05_other_capabilities_are_generated_installed_and_collected(tmp_path: Path) -> None:
+    """Exchange, registered mail and share: generated, installed together, listed with every hook, their tests collected.
+
+    (Each passes its own tests as generated too; run here for signature only, to keep the suite fast.)
+    """
+    others = {f"vendor_{c.name.lower()}": c for c in Capability if c is not Capability.SIGNATURE}
+    projects = {name: tmp_path / name for name in others}
+    for name, capability in others.items():
+        render_plugin(name, capability, projects[name])
+    first, *rest = projects.values()
+    target = install_for_test(first, tmp_path / "site", also=rest)
+    listed = plugins_listed(target)
+    for name, capability in others.items():
+        row = listed[name]
+        assert row["status"] == "ok" and row["capabilities"] == [capability.value], row
+        assert row["missing_hooks"] == [], f"{name}: every hook of the capability is implemented"
+        assert row["distribution"] == f"liasse-{name.replace('_', '-')}"
+        code, output = pytest_in(target, projects[name], "--collect-only", autoload=False)
+        assert code == 0 and re.search(r"\b1[0-9] tests? collected|collected 1[0-9] items|1[0-9] tests collected", output), output
 
 
 def test_fw05_bad_names_and_existing_directories_are_refused_with_a_sentence(tmp_path: Path) -> None:

@@ -33,12 +33,12 @@ class InstallFailed(Exception):
         return f"pip could not install {self.source}:\n{self.output}"
 
 
-def install_for_test(source: Path, target: Path, *, timeout: float = 300) -> Path:
-    """Build and install the distribution at ``source`` into the directory ``target``; return ``target``."""
+def install_for_test(source: Path, target: Path, *, also: Sequence[Path] = (), timeout: float = 300) -> Path:
+    """Build and install the distribution at ``source`` (and those in ``also``, in one pip run) into ``target``; return ``target``."""
     target.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-        "--no-index", "--disable-pip-version-check", "--target", str(target), str(source.resolve()),
+        "--no-index", "--disable-pip-version-check", "--target", str(target), *(str(p.resolve()) for p in (source, *also)),
     ]  # fmt: skip
     # pip builds in a temporary copy; a build directory left inside the source would be shipped next time.
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=_env(None, {}))
