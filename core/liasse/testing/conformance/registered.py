@@ -18,7 +18,6 @@ suite can get one, synced, re-read, its proofs asked for.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -29,6 +28,7 @@ from liasse.app import Liasse
 from liasse.capabilities import CAPABILITY_HOOKS, COMMON_HOOKS, Capability
 from liasse.demo import open_demo_office
 from liasse.errors import LiasseError
+from liasse.files import sha256_of
 from liasse.records import LetterKind, LetterQuery, OutgoingDocument, ProofKind, RemoteLetter
 from liasse.registered import LetterChoice, RegisteredDesk
 from liasse.registered.records import Letter
@@ -218,11 +218,8 @@ class RegisteredMailConformance(ProviderConformance):
 
 
 def _document(path: Path) -> OutgoingDocument:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return OutgoingDocument(path, path.name, "application/pdf", path.stat().st_size, digest.hexdigest())
+    sha256, size = sha256_of(path)
+    return OutgoingDocument(path, path.name, "application/pdf", size, sha256)
 
 
 def _letter_ids(office: Liasse, ctx: Any) -> set[str]:

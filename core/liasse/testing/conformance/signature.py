@@ -15,7 +15,6 @@ itself with a big PDF (the desk reads a document's page sizes whole).
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -26,6 +25,7 @@ from liasse.app import Liasse
 from liasse.capabilities import CAPABILITY_HOOKS, COMMON_HOOKS, Capability
 from liasse.demo import open_demo_office
 from liasse.errors import LiasseError
+from liasse.files import sha256_of
 from liasse.records import (
     OutgoingDocument,
     ReminderChannel,
@@ -239,11 +239,8 @@ class SignatureConformance(ProviderConformance):
 
 def _draft(path: Path) -> SignatureRequestDraft:
     """One PDF, one signer with a box on page 1: the smallest request a provider takes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    document = OutgoingDocument(path, path.name, "application/pdf", path.stat().st_size, digest.hexdigest())
+    sha256, size = sha256_of(path)
+    document = OutgoingDocument(path, path.name, "application/pdf", size, sha256)
     signer = SignerDraft(
         "Jacques",
         "MARTIN",
