@@ -102,6 +102,7 @@ def test_fw02_missing_capability_hooks_are_listed(install_plugin: Install) -> No
         "liasse_export_file",
         "liasse_fetch_document",
         "liasse_list_shared_documents",
+        "liasse_provider_limits",
         "liasse_share_documents",
         "liasse_share_events",
         "liasse_sync_status",

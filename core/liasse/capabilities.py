@@ -59,6 +59,8 @@ CAPABILITY_HOOKS: dict[Capability, tuple[str, ...]] = {
         "liasse_find_sent",
     ),
     Capability.SHARE: (
+        # The sharing desk checks every file against the provider's limits before it uploads (DS-34's rule).
+        "liasse_provider_limits",
         "liasse_export_file",
         "liasse_upload_documents",
         "liasse_list_shared_documents",

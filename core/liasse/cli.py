@@ -132,7 +132,7 @@ def _open(ctx: click.Context) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def plugins(ctx: click.Context, as_json: bool) -> None:
-    """List plugins: name, version, distribution, capabilities, status and error."""
+    """List plugins: name, version, distribution, capabilities, hook spec version built for, status and error."""
     from liasse.discovery import PluginStatus
 
     liasse = _open(ctx)
@@ -146,6 +146,7 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
                 "version": version,
                 "distribution": dist,
                 "builtin": record.builtin,
+                "spec_version": record.spec_version,
                 "capabilities": [c.value for c in record.capabilities],
                 "status": record.status.value,
                 "error": record.error,
@@ -158,7 +159,8 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
     else:
         for row in rows:
             caps = ",".join(row["capabilities"]) or "-"
-            line = f"{row['name']:<12} {row['version']:<8} {row['distribution']:<20} {caps:<18} {row['status']}"
+            spec = f"spec {row['spec_version']}" if row["spec_version"] else "-"
+            line = f"{row['name']:<12} {row['version']:<8} {row['distribution']:<20} {caps:<18} {spec:<9} {row['status']}"
             if row["error"]:
                 line += f"  ({row['error']})"
             click.echo(line)
@@ -256,6 +258,7 @@ _COMMAND_MODULES: dict[str, str] = {
     "secrets": "liasse.cli_secrets:secrets",  # S3: key rotation
     "audit": "liasse.cli_audit:audit",  # the audit log
     "serve": "liasse.cli_serve:serve",  # FW-07: the reference host's screens
+    "new-plugin": "liasse.cli_newplugin:new_plugin",  # FW-05: the vendor kit's scaffold
 }
 
 

@@ -6,6 +6,13 @@ nothing and a plugin whose import raises is reported, not fatal. Each loaded
 plugin is registered all-or-nothing; a plugin that implements an unknown
 hook, returns no valid declaration, or targets another major spec version is
 unregistered and reported with its error while the others keep working.
+
+Spec versions (``ProviderInfo.spec_version``, ``MAJOR.MINOR``) against
+:data:`liasse.hookspecs.SPEC_VERSION`: a plugin of another major is refused
+(hooks changed incompatibly); a plugin of the same major and a *newer*
+minor is refused too, since it may rely on hooks, arguments or records this
+liasse does not have yet; an older minor loads (specs only grow within a
+major). docs/writing-a-plugin.md "Versioning" says the same to vendors.
 """
 
 from __future__ import annotations
@@ -53,6 +60,8 @@ class PluginRecord:
     hooks: tuple[str, ...] = ()
     #: Hooks its capabilities require that it does not implement yet.
     missing_hooks: tuple[str, ...] = ()
+    #: The hook spec version the plugin says it was built for (None: not a provider, or it never said).
+    spec_version: str | None = None
 
     @property
     def capabilities(self) -> tuple[Capability, ...]:
@@ -169,12 +178,36 @@ def _register(pm: LiassePluginManager, name: str, plugin: object, record: Plugin
         return attrs.evolve(record, error=exc.reason)
     try:
         info = _provider_info(pm, name, plugin)
+        if info is not None:
+            record = attrs.evolve(record, spec_version=info.spec_version)
+            _check_spec(name, info.spec_version)
     except PluginRejected as exc:
         pm.unregister(plugin)
         return attrs.evolve(record, error=exc.reason)
     hooks = pm.implemented_hooks(plugin)
     missing = tuple(h for h in required_hooks(info.capabilities) if h not in hooks) if info else ()
     return attrs.evolve(record, status=PluginStatus.OK, error=None, info=info, hooks=hooks, missing_hooks=missing)
+
+
+def spec_parts(version: str) -> tuple[int, int] | None:
+    """``(major, minor)`` of a ``MAJOR.MINOR`` spec version; None when it is not one."""
+    parts = version.split(".")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        return None
+    return int(parts[0]), int(parts[1])
+
+
+def _check_spec(name: str, version: str) -> None:
+    """Refuse a plugin built for another major or a newer minor of the hook specs, with a sentence."""
+    from liasse.errors import PluginSpecIncompatible, PluginSpecTooNew
+
+    ours = spec_parts(SPEC_VERSION)
+    theirs = spec_parts(version)
+    assert ours is not None
+    if theirs is None or theirs[0] != ours[0]:
+        raise PluginRejected(name, str(PluginSpecIncompatible(plugin=name, theirs=version, ours=SPEC_VERSION)))
+    if theirs[1] > ours[1]:
+        raise PluginRejected(name, str(PluginSpecTooNew(plugin=name, theirs=version, ours=SPEC_VERSION)))
 
 
 def _provider_info(pm: LiassePluginManager, name: str, plugin: object) -> ProviderInfo | None:
@@ -199,12 +232,6 @@ def _provider_info(pm: LiassePluginManager, name: str, plugin: object) -> Provid
         raise PluginRejected(name, f"liasse_provider_info raised {type(exc).__name__}: {exc}") from exc
     if not isinstance(info, ProviderInfo):
         raise PluginRejected(name, f"liasse_provider_info returned {type(info).__name__}, not liasse.records.ProviderInfo")
-    if info.spec_version.split(".")[0] != SPEC_VERSION.split(".")[0]:
-        raise PluginRejected(
-            name,
-            f"written for hook spec {info.spec_version}, this liasse has {SPEC_VERSION}; "
-            "install a version of the plugin made for it",
-        )
     if not attrs.has(info.settings):
         raise PluginRejected(name, "ProviderInfo.settings must be an attrs class")
     return info

@@ -69,6 +69,20 @@ class ProviderBroken(LiasseError):
     en = "The plugin of provider '{name}' could not be loaded: {error}. Run 'liasse plugins' for details."
 
 
+class PluginSpecTooNew(LiasseError):
+    """A plugin built for a newer minor of the hook specs than this liasse has (it may need hooks liasse lacks)."""
+
+    fr = "Le module {plugin} a été écrit pour les hooks {theirs}, plus récents que ceux de ce liasse ({ours}) : mettez liasse à jour (pip install -U liasse) ou installez une version du module faite pour {ours}."
+    en = "Plugin {plugin} was written for hook spec {theirs}, newer than this liasse's {ours}: upgrade liasse (pip install -U liasse) or install a version of the plugin made for {ours}."
+
+
+class PluginSpecIncompatible(LiasseError):
+    """A plugin built for another major of the hook specs (or one that names no valid version)."""
+
+    fr = "Le module {plugin} a été écrit pour les hooks {theirs}, incompatibles avec ceux de ce liasse ({ours}) : installez une version du module faite pour {ours}."
+    en = "Plugin {plugin} was written for hook spec {theirs}, incompatible with this liasse's {ours}: install a version of the plugin made for {ours}."
+
+
 class CapabilityMissing(LiasseError):
     """The chosen provider does not implement this step."""
 

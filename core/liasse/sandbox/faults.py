@@ -13,7 +13,8 @@ break a real provider, Toxiproxy's toxics on loopback:
 * ``truncate``: do the request, then send only half of the answer's body and
   drop the connection (the write happened, the client cannot read that it did).
 
-Each fault fires ``times`` times and is then gone. Every request outside
+Each fault fires ``times`` times and is then gone; ``skip`` lets that many
+matching requests through first (the third POST of a send, not the first). Every request outside
 ``/_sandbox/`` is written to the journal (``GET /_sandbox/requests``): its
 method, path, ``Idempotency-Key``, the fault it met, the status answered, and
 the size and SHA-256 of the body the provider actually read, so a test can
@@ -54,6 +55,8 @@ class Fault:
     #: ``reset_body``: how many bytes of the body are read before the connection drops.
     after_bytes: int = 0
     times: int = 1
+    #: Matching requests let through untouched before the fault fires.
+    skip: int = 0
 
     def matches(self, method: str, path: str) -> bool:
         """Whether a request is one this fault should hit (path prefix, optional method)."""
@@ -158,6 +161,9 @@ class Faults:
         with self._lock:
             for fault in self._faults:
                 if fault.matches(method, path):
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        continue
                     fault.times -= 1
                     if fault.times <= 0:
                         self._faults.remove(fault)

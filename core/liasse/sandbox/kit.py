@@ -32,7 +32,7 @@ class Sandbox:
     * ``GET /_sandbox/outbox[?to=…&channel=email|sms]``: the messages sent;
     * ``DELETE /_sandbox/outbox``: forget them;
     * ``POST /_sandbox/faults``: arm a fault (JSON: kind, path, method, status, retry_after, delay,
-      after_bytes, times; see :mod:`liasse.sandbox.faults`);
+      after_bytes, times, skip; see :mod:`liasse.sandbox.faults`);
     * ``DELETE /_sandbox/faults``: disarm them all;
     * ``GET /_sandbox/requests[?path=…&method=…]``: the requests received (key, fault, status, body size
       and SHA-256); ``DELETE /_sandbox/requests``: forget them.

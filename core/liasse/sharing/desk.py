@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+import attrs
 import sqlalchemy as sa
 from liasse_hostapi.records import OwnerKind, OwnerRef
 
@@ -144,9 +145,14 @@ class ShareDesk:
     # --- JZ-01, JZ-02: export a matter with its parties -----------------------------------
 
     def check_keys(self) -> None:
-        """JZ-01: refuse before any call when the entity key or the API key is empty (the manual's message)."""
+        """JZ-01: refuse before any call when a key of the provider's settings is empty (JurisZone: entity and API keys).
+
+        The keys are the settings' secret fields, so a third-party share
+        provider is checked on its own keys, not JurisZone's names.
+        """
         settings = self.ctx.settings
-        missing = [name for name in ("entity_key", "api_key") if not getattr(settings, name, None)]
+        keys = [f.name for f in attrs.fields(type(settings)) if f.metadata.get("secret")]
+        missing = [name for name in keys if not getattr(settings, name, None)]
         if missing:
             raise ShareKeysMissing(title=self.info.title, provider=self.provider, missing=", ".join(missing))
 

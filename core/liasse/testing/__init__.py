@@ -12,5 +12,7 @@ Installed with liasse, it gives every test session these fixtures:
   Liasse for the block only.
 
 :mod:`liasse.testing.conformance` holds the suites a provider plugin runs
-against its own sandbox.
+against its own sandbox, one per capability; :mod:`liasse.testing.distributions`
+installs a plugin distribution like a third-party package (``pip --target``)
+and runs commands that see it.
 """
