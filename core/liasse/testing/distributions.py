@@ -62,7 +62,9 @@ def run_with(
 
 
 def _env(target: Path | None, extra: Mapping[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    # Neither this pytest's state nor this office's liasse settings (LIASSE_DATABASE_URL, LIASSE_SECRET_KEY …)
+    # reach the subprocess: it is a vendor's fresh environment.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "LIASSE_"))}
     paths = [str(target)] if target is not None else []
     if env.get("PYTHONPATH"):
         paths.append(env["PYTHONPATH"])

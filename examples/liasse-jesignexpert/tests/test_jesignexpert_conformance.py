@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from liasse.testing.conformance import ProviderConformance
+from liasse.testing.conformance import SignatureConformance
 
 
-class TestConformance(ProviderConformance):
-    """Every provider's checks: declaration, access test, wrong credentials, secrets kept out of logs."""
+class TestConformance(SignatureConformance):
+    """The signature capability's suite: every hook, statuses on the signature machine, errors, streamed uploads, safe retries, secrets."""
 
     provider = "jesignexpert"

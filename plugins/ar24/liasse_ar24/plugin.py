@@ -72,6 +72,7 @@ def liasse_provider_info() -> ProviderInfo:
     """AR24 sends registered letters with the office's API keys, on behalf of each user's AR24 account."""
     return ProviderInfo(
         title=TITLE,
+        spec_version="1.2",  # the hook specs it was written against (liasse plugins shows them)
         capabilities=frozenset({Capability.REGISTERED_MAIL}),
         settings=AR24Settings,
         sandbox="liasse_ar24.sandbox:create_sandbox",

@@ -78,6 +78,7 @@ def liasse_provider_info() -> ProviderInfo:
     """DocSecure exchanges documents; each user connects with the account's e-mail and password."""
     return ProviderInfo(
         title=TITLE,
+        spec_version="1.2",  # the hook specs it was written against (liasse plugins shows them)
         capabilities=frozenset({Capability.EXCHANGE}),
         settings=DocSecureSettings,
         sandbox="liasse_docsecure.sandbox:create_sandbox",

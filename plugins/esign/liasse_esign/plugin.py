@@ -67,6 +67,7 @@ def liasse_provider_info() -> ProviderInfo:
     """ESign signs documents through Yousign; the office's API key is in the settings, so users type nothing."""
     return ProviderInfo(
         title=TITLE,
+        spec_version="1.2",  # the hook specs it was written against (liasse plugins shows them)
         capabilities=frozenset({Capability.SIGNATURE}),
         settings=ESignSettings,
         sandbox="liasse_esign.sandbox:create_sandbox",

@@ -75,6 +75,7 @@ def liasse_provider_info() -> ProviderInfo:
     """JurisZone shares a file's documents with its parties; the office's keys live in liasse.toml."""
     return ProviderInfo(
         title=TITLE,
+        spec_version="1.2",  # the hook specs it was written against (liasse plugins shows them)
         capabilities=frozenset({Capability.SHARE}),
         settings=JurisZoneSettings,
         sandbox="liasse_juriszone.sandbox:create_sandbox",
