@@ -11,6 +11,7 @@ provider, so what the preview shows is what will be sent.
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Sequence
 
 import attrs
@@ -22,6 +23,9 @@ from liasse.signing.placement import POINTS_PER_MM
 SCALE = 1.25
 #: One colour per signer, so two co-tenants' boxes are told apart; the first is the manual's green.
 COLOURS = ("#1a9c3c", "#2f6db5", "#c05a00", "#8e24aa", "#c0182a", "#00838f")
+#: PDFium is not thread-safe (pypdfium2's docs) and the screens' server is threaded: one call at a time,
+#: else two previews loading together crash the process.
+_PDFIUM = threading.Lock()
 
 
 @attrs.frozen
@@ -41,27 +45,29 @@ def page_count(pdf: bytes) -> int:
     """How many pages the document has."""
     import pypdfium2
 
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        return len(document)
-    finally:
-        document.close()
+    with _PDFIUM:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            return len(document)
+        finally:
+            document.close()
 
 
 def render(pdf: bytes, page: int, boxes: Sequence[Box]) -> bytes:
     """Page ``page`` (from 1) of ``pdf`` as PNG bytes, with the ``boxes`` of that page drawn on it."""
     import pypdfium2
 
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        pdf_page = document[page - 1]
+    with _PDFIUM:
+        document = pypdfium2.PdfDocument(pdf)
         try:
-            height_pt = pdf_page.get_height()
-            image: Image.Image = pdf_page.render(scale=SCALE).to_pil().convert("RGB")
+            pdf_page = document[page - 1]
+            try:
+                height_pt = pdf_page.get_height()
+                image: Image.Image = pdf_page.render(scale=SCALE).to_pil().convert("RGB")
+            finally:
+                pdf_page.close()
         finally:
-            pdf_page.close()
-    finally:
-        document.close()
+            document.close()
     draw = ImageDraw.Draw(image)
     font = _font()
     for box in boxes:
