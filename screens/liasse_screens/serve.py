@@ -125,9 +125,28 @@ def _subscribe_esign(liasse: Liasse, name: str, sandbox: RunningSandbox, endpoin
     return str(answer.json()["secret_key"])
 
 
+def _subscribe_juriszone(liasse: Liasse, name: str, sandbox: RunningSandbox, endpoint: str) -> str | None:
+    """JZ-05 … JZ-08: JurisZone's ``POST /api/v1/webhooks {"url"}`` with the entity's keys answers the signing ``secret``."""
+    keys = sandbox.sandbox.demo_secrets
+    if "entity_key" not in keys or "api_key" not in keys:
+        return None
+    answer = requests.post(
+        f"{sandbox.url}/api/v1/webhooks",
+        json={"url": endpoint},
+        headers={"X-JurisZone-Entity": keys["entity_key"], "Authorization": f"Bearer {keys['api_key']}"},
+        timeout=10,
+    )
+    answer.raise_for_status()
+    return str(answer.json()["secret"])
+
+
 #: Providers whose sandbox takes a webhook subscription through its API, and how to subscribe;
 #: the answer's secret goes to ``secrets/<name>_webhook``, where ``webhook_secrets`` points.
-_WEBHOOK_SUBSCRIPTIONS: dict[str, Subscriber] = {"docsecure": _subscribe_docsecure, "esign": _subscribe_esign}
+_WEBHOOK_SUBSCRIPTIONS: dict[str, Subscriber] = {
+    "docsecure": _subscribe_docsecure,
+    "esign": _subscribe_esign,
+    "juriszone": _subscribe_juriszone,
+}
 
 
 def _subscribe(liasse: Liasse, name: str, sandbox: RunningSandbox, endpoint: str, workdir: Path) -> None:
