@@ -137,3 +137,25 @@ def test_fw07_jz02_jz04_jz06_matter_shared_and_returned_through_the_screens(serv
     assert "« Compromis signé.pdf » importé sur l'affaire" in toast(page)
     assert page.locator(".banner .tracking-icon", has_text="JurisZone").get_attribute("data-counter") == "0"  # type: ignore[attr-defined]
     shot(page, "imported")
+
+
+def test_fw07_jz_sharing_screens_have_labels_on_every_field(served: str, page: object) -> None:
+    unlabelled_js = """() => [...document.querySelectorAll('input, select, textarea')]
+        .filter(e => e.type !== 'hidden' && !e.closest('.banner') && e.labels.length === 0)
+        .map(e => e.outerHTML)"""
+    for path in ("/z/juriszone/accounts/2950/export", "/z/juriszone/shares", "/z/juriszone/accounts/2950/shares"):
+        page.goto(f"{served}{path}")  # type: ignore[attr-defined]
+        assert page.evaluate(unlabelled_js) == [], path  # type: ignore[attr-defined]
+    # The matter exported (again, when the story ran first): its file and its share dialog, the export sent with the keyboard.
+    page.goto(f"{served}/z/juriszone/accounts/2950/export")  # type: ignore[attr-defined]
+    missing = page.get_by_label("Courriel de DUPONT MARIE")  # type: ignore[attr-defined]
+    if missing.count():
+        missing.first.fill(BUYER)
+        missing.first.press("Enter")
+        assert "enregistré sur sa fiche" in toast(page)
+    page.locator("section[data-matter='2950-01'] button.primary").focus()  # type: ignore[attr-defined]
+    page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    assert "Dossier 2950-01 exporté" in toast(page)
+    assert page.evaluate(unlabelled_js) == []  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Partager des documents").click()  # type: ignore[attr-defined]
+    assert page.evaluate(unlabelled_js) == []  # type: ignore[attr-defined]

@@ -167,3 +167,22 @@ def test_fw07_es06_es11_es10_lease_signed_through_the_screens(served: str, page:
     listed = page.locator("table.signatures tr[data-file]", has_text=LEASE).first  # type: ignore[attr-defined]
     assert "2 - Signé" in listed.inner_text()
     shot(page, "signatures-list")
+
+
+def test_fw07_es_signature_screens_have_labels_on_every_field(served: str, page: object) -> None:
+    unlabelled_js = """() => [...document.querySelectorAll('input, select, textarea')]
+        .filter(e => e.type !== 'hidden' && !e.closest('.banner') && e.labels.length === 0)
+        .map(e => e.outerHTML)"""
+    page.goto(f"{served}/s/esign/accounts/97974/new")  # type: ignore[attr-defined]
+    assert page.evaluate(unlabelled_js) == []  # type: ignore[attr-defined]
+    page.get_by_label(LEASE).check()  # type: ignore[attr-defined]
+    page.keyboard.press("Enter")  # type: ignore[attr-defined] # the form is sent from the keyboard
+    assert "créé" in toast(page)
+    file_url = page.url  # type: ignore[attr-defined]
+    for url in (file_url, f"{served}/s/esign/tracking", f"{served}/s/esign/accounts/97974/signatures", file_url + "/cancel"):
+        page.goto(url)  # type: ignore[attr-defined]
+        assert page.evaluate(unlabelled_js) == [], url  # type: ignore[attr-defined]
+    page.goto(file_url)  # type: ignore[attr-defined]
+    _signer_row(page, "MOREAU").get_by_role("link", name="Modifier").click()  # type: ignore[attr-defined]
+    assert page.evaluate(unlabelled_js) == []  # type: ignore[attr-defined]
+    shot(page, "signer-form")
