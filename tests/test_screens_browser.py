@@ -13,8 +13,6 @@ import re
 import time
 from pathlib import Path
 
-import pytest
-
 from screens_support import browser, needs_chromium, page, served, shot, toast
 
 __all__ = ["browser", "page", "served"]  # fixtures, used by name

@@ -12,7 +12,6 @@ import html
 import io
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
@@ -211,7 +210,7 @@ def test_fw07_es11_the_list_filters_by_status_and_says_when_a_status_is_unknown(
     assert re.search(r"<td>\d{2}/\d{2}/\d{4} \d{2}:\d{2}</td>", page.text)
 
 
-def test_fw07_es10_the_signed_document_is_offered_only_once_signed(served: ServedOffice, browser: requests.Session, tmp_path: Path) -> None:
+def test_fw07_es10_the_signed_document_is_offered_only_once_signed(served: ServedOffice, browser: requests.Session) -> None:
     made = new_file(served, browser)
     page = browser.get(f"{served.url}/s/esign/files/{made.id}", timeout=30)
     assert "Voir le document signé" not in page.text and "Voir le document" in page.text
@@ -220,3 +219,12 @@ def test_fw07_es10_the_signed_document_is_offered_only_once_signed(served: Serve
     # An unknown file: back to a screen with the sentence.
     page = browser.get(f"{served.url}/s/esign/files/424242", timeout=30)
     assert page.history and "Dossier de signature n° 424242 introuvable" in " ".join(toasts(page, "error"))
+
+
+def test_fw07_es10_liasse_serve_subscribes_its_webhook_endpoint_at_esign(served: ServedOffice) -> None:
+    """ES-10 without a click: the sandbox knows liasse's endpoint, and the secret is where webhook_secrets points."""
+    key = served.sandboxes["esign"].sandbox.demo_secrets["api_key"]
+    answer = requests.get(f"{served.sandboxes['esign'].url}/v3/webhooks", headers={"Authorization": f"Bearer {key}"}, timeout=10)
+    assert [s["endpoint"] for s in answer.json()] == [f"{served.url}/liasse/webhooks/esign"]
+    secret = (served.workdir / "secrets" / "esign_webhook").read_text(encoding="utf-8")
+    assert len(secret) == 32 and (served.workdir / "secrets" / "esign_webhook").stat().st_mode & 0o077 == 0
