@@ -13,20 +13,17 @@ returned. Every view calls one method of :class:`liasse.sharing.ShareDesk`.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from pathlib import Path
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from liasse_hostapi.records import OwnerKind, OwnerRef
-from werkzeug.utils import secure_filename
 
 from liasse.capabilities import Capability
 from liasse.errors import LiasseError
 from liasse.sharing import RecipientChoice, ShareDesk, ShareForm
 from liasse.sharing.errors import FileNotExported
 from liasse_screens import menus
-from liasse_screens.app import acting_user, office_liasse
+from liasse_screens.app import acting_user, office_liasse, provider_title, save_uploads
 from liasse_screens.menus import CapabilityScreens, MenuEntry
 
 #: What the provider's notifications say, in the user's words (JZ-05 … JZ-08).
@@ -81,11 +78,6 @@ def _to_import(provider: str, number: str | None) -> int:
     return sum(1 for f in files for doc in d.documents(f) if doc.direction == "returned" and doc.imported_at is None)
 
 
-def provider_title(provider: str) -> str:
-    """The provider's name as users read it ("JurisZone")."""
-    return office_liasse().provider(provider).title
-
-
 def parse_date(text: str) -> dt.date:
     """A date typed as JJ/MM/AAAA, or as a date field sends it (AAAA-MM-JJ)."""
     cleaned = text.strip()
@@ -95,20 +87,6 @@ def parse_date(text: str) -> dt.date:
         except ValueError:
             continue
     raise BadDate(value=text)
-
-
-def _uploaded(d: ShareDesk) -> list[Path]:
-    """Files chosen in the browser, written where the desk keeps its work files (streamed to disk)."""
-    uploads = [f for f in request.files.getlist("file") if f and f.filename]
-    if not uploads:
-        return []
-    folder = Path(tempfile.mkdtemp(prefix="zone-", dir=d.work_dir("uploads")))
-    paths = []
-    for upload in uploads:
-        target = folder / (secure_filename(upload.filename or "") or "document")
-        upload.save(target)
-        paths.append(target)
-    return paths
 
 
 def blueprint() -> Blueprint:
@@ -186,7 +164,7 @@ def blueprint() -> Blueprint:
                 flash("Une des pièces jointes cochées n'existe pas : rechargez la page et cochez de nouveau.", "error")
                 return redirect(url_for("sharing.file", provider=provider, file_id=file_id))
             attachment_ids.append(int(value))
-        files = _uploaded(d)
+        files = save_uploads(d.work_dir("uploads"), "zone-")
         if not attachment_ids and not files:
             flash("Cochez au moins une pièce jointe ou choisissez un fichier à ajouter au dossier.", "error")
             return redirect(url_for("sharing.file", provider=provider, file_id=file_id))

@@ -25,7 +25,7 @@ from liasse.signing import Placement, SignatureFile, SigningDesk
 from liasse.signing.roles import ROLE_WORDS, words
 from liasse.states import SignatureState
 from liasse_screens import menus, page_preview
-from liasse_screens.app import acting_user, office_liasse
+from liasse_screens.app import acting_user, office_liasse, provider_title
 from liasse_screens.menus import CapabilityScreens, MenuEntry
 
 #: Yousign's cancellation reasons, in the user's words.
@@ -153,11 +153,6 @@ def _file_page(provider: str, file_id: int, **typed: object) -> ResponseReturnVa
         editable=made.state is SignatureState.TO_SEND,
         typed=typed,
     )
-
-
-def provider_title(provider: str) -> str:
-    """The provider's name as users read it ("ESign")."""
-    return office_liasse().provider(provider).title
 
 
 def blueprint() -> Blueprint:
