@@ -1,9 +1,10 @@
-"""The browser tests' shared parts (FW-07): ``liasse serve`` as a subprocess, Debian's Chromium, screenshots.
+"""FW-07: what every browser test of the screens shares: ``liasse serve`` as a subprocess, Chromium, screenshots.
 
-Not a conftest: each browser test module imports what it uses
-(``from screens_support import served, browser, page, shot, toast``), so
-the fixtures are the same for DocSecure, ESign, AR24 and JurisZone and the
-other tests never start a browser.
+``served`` starts the real ``liasse serve`` on a free port (module scope: one
+office per test module) and stops it with SIGINT as Ctrl-C does, checking it
+exits cleanly; ``browser`` is Debian's Chromium driven by Playwright;
+``page`` saves each test's screenshots under ``test-artifacts/screens/<test>/``
+(:func:`shot`); :func:`toast` reads the message shown top-right.
 """
 
 from __future__ import annotations
@@ -33,10 +34,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-#: Every browser test module sets ``pytestmark = needs_chromium``.
-needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is needed: apt-get install chromium (.ci/run does)")
-
 
 def _free_port() -> int:
     import socket
@@ -120,5 +117,3 @@ def toast(page: object, kind: str = "success") -> str:
     locator = page.locator(f".toasts .toast.{kind}").last  # type: ignore[attr-defined]
     locator.wait_for()
     return str(locator.inner_text())
-
-

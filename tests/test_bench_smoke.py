@@ -99,3 +99,12 @@ def test_esign_benchmark_reports_its_targets() -> None:
     # Whatever the speed: never past the rate limit, every request activated exactly once.
     assert "answers 429 from the sandbox's rate limit: 0 (target 0) OK" in out, out
     assert "every request activated once: yes" in out, out
+
+
+@pytest.mark.skipif(sys.platform != "linux" or shutil.which("curl") is None, reason="reads /proc; needs curl")
+def test_download_benchmark_imports_under_the_cap_and_refuses_over_it_keeping_the_file() -> None:
+    """P1: a scanned deed under the intake's cap is imported; one over it is refused with a sentence, file kept."""
+    out = run("docsecure_download.py", "--import-mb", "4", "--size-mb", "101")
+    assert re.search(r"^imported: \d+ MiB scanned deed, \d+ pages: imported", out, re.MULTILINE), out
+    assert re.search(r"^over the cap: \d+ MiB scanned deed, \d+ pages: refused - .*plusieurs fichiers plus petits", out, re.MULTILINE), out
+    assert len(re.findall(r"^  peak RSS growth \d+\.\d MiB \(target ≤ 32 MiB\) (OK|BELOW)$", out, re.MULTILINE)) == 2, out

@@ -97,3 +97,13 @@ def test_ds34_size_cap_exact_and_one_byte_over(tmp_path: Path) -> None:
     over = write(tmp_path, "over.pdf", at_cap.read_bytes() + b"x")
     with pytest.raises(FileRefused, match="au-delà de la limite"):
         check_outgoing(over, LIMITS, "DocSecure")
+
+
+@pytest.mark.parametrize(
+    ("size", "fr", "en"),
+    [(900, "900 octets", "900 bytes"), (12_800, "12,5 Ko", "12.5 KB"), (124_835_126, "119,1 Mo", "119.1 MB"), (2**30 + 2**29, "1,5 Go", "1.5 GB")],
+)
+def test_sizes_are_shown_in_the_units_a_file_manager_uses(size: int, fr: str, en: str) -> None:
+    from liasse.files import shown_size
+
+    assert shown_size(size) == fr and shown_size(size, "en") == en

@@ -119,7 +119,7 @@ def test_hostile_content_not_matching_its_name_is_refused(tmp_path: Path) -> Non
 
 def test_hostile_oversized_file_is_refused_before_reading(tmp_path: Path) -> None:
     big = save(blank_pdf(), tmp_path / "big.pdf")
-    with pytest.raises(HostileDocument, match="au-delà de la limite de 10 octets"):
+    with pytest.raises(HostileDocument, match="au-delà des 10 octets que liasse inspecte"):
         check_received_file(big, max_bytes=10)
 
 
@@ -287,8 +287,12 @@ def test_hostile_received_size_cap_plus_one_byte_and_zero_bytes(tmp_path: Path) 
     pdf = save(blank_pdf(), tmp_path / "rib.pdf")
     size = pdf.stat().st_size
     assert check_received_file(pdf, max_bytes=size) == "application/pdf"
-    with pytest.raises(HostileDocument, match=f"il pèse {size} octets, au-delà de la limite de {size - 1} octets"):
+    with pytest.raises(HostileDocument) as caught:
         check_received_file(pdf, max_bytes=size - 1)
+    # P1: the sentence says how big, in the units a file manager shows, and what to do instead.
+    assert f"il pèse {size} octets, au-delà des {size - 1} octets que liasse inspecte" in caught.value.message("fr")
+    assert "plusieurs fichiers plus petits" in caught.value.message("fr")
+    assert "several smaller files" in caught.value.message("en")
     empty = tmp_path / "vide.pdf"
     empty.write_bytes(b"")
     with pytest.raises(HostileDocument, match="il est vide"):

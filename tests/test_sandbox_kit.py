@@ -122,3 +122,49 @@ def test_fw04_a_stopped_sandbox_runs_its_cleanups() -> None:
     sandbox.cleanups.append(lambda: ran.append("files removed"))
     serve(sandbox).stop()
     assert ran == ["files removed"]
+
+
+def _connections(session: requests.Session, url: str) -> int:
+    """How many connections the session's pools opened (its adapter's pools, one per host)."""
+    pools = session.get_adapter(url).poolmanager.pools
+    return sum(int(pools[key].num_connections) for key in pools.keys())
+
+
+def test_fw04_sandbox_keeps_connections_open_like_a_provider(running: RunningSandbox) -> None:
+    """P2: werkzeug closes every connection; the sandbox keeps them open, so pooled calls reuse one."""
+    with requests.Session() as session:
+        for _ in range(5):
+            answer = session.get(f"{running.url}/api/file", timeout=5)
+            assert answer.status_code == 200 and answer.headers.get("Connection") != "close"
+        assert _connections(session, running.url) == 1
+
+
+def test_fw04_an_unread_request_body_does_not_spoil_the_next_request(running: RunningSandbox) -> None:
+    """A body the route never reads (an answer given before the upload) is consumed, not parsed as a request."""
+    with requests.Session() as session:
+        refused = session.post(f"{running.url}/api/file", data=b"GET /api/file HTTP/1.1\r\n\r\n" + b"x" * 200_000, timeout=5)
+        assert refused.status_code == 405
+        after = session.get(f"{running.url}/api/file", timeout=5)
+        assert after.status_code == 200 and after.content == b"x" * 1000
+        assert _connections(session, running.url) == 1
+
+
+def test_fw04_a_chunked_upload_still_closes_its_connection(running: RunningSandbox) -> None:
+    """A body of unknown length cannot be drained safely: that answer closes the connection, as werkzeug does."""
+    with requests.Session() as session:
+        answer = session.post(f"{running.url}/api/notify", data=iter([b"a" * 10, b"b" * 10]), timeout=5)
+        assert answer.status_code == 204 and answer.headers.get("Connection") == "close"
+        assert session.get(f"{running.url}/api/file", timeout=5).status_code == 200
+
+
+def test_transport_reads_proxies_once_and_not_at_every_call(running: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """P2: the environment's proxy settings are taken when the session is built; requests' per-call scan is off."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.office.example:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/office-ca.pem")
+    session = HttpClient("Toy", "https://api.toy.example").session
+    assert session.trust_env is False
+    assert session.proxies["https"] == "http://proxy.office.example:3128"
+    assert session.verify == "/etc/ssl/certs/office-ca.pem"
+    local = HttpClient("Toy", running.url)
+    assert local.session.proxies == {} and local.request("GET", "/api/file").content == b"x" * 1000

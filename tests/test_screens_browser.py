@@ -13,11 +13,11 @@ import re
 import time
 from pathlib import Path
 
-from screens_support import browser, needs_chromium, page, served, shot, toast
+import pytest
+from screens_support import CHROMIUM, browser, page, served, shot, toast
 
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is needed: apt-get install chromium (.ci/run does)")
 __all__ = ["browser", "page", "served"]  # fixtures, used by name
-
-pytestmark = needs_chromium
 
 
 def ensure_contact(page: object) -> None:

@@ -17,11 +17,10 @@ import time
 from pathlib import Path
 
 from liasse_hostapi.reference.demo_documents import simple_pdf
-from screens_support import browser, needs_chromium, page, served, shot, toast
+from screens_support import CHROMIUM, browser, page, served, shot, toast
 
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is needed: apt-get install chromium (.ci/run does)")
 __all__ = ["browser", "page", "served"]  # fixtures, used by name
-
-pytestmark = needs_chromium
 
 BUYER = "marie.dupont@orange.fr"
 PASSWORD = "Mot-de-passe-2026"

@@ -15,11 +15,10 @@ import io
 import re
 import time
 
-from screens_support import browser, needs_chromium, page, served, shot, toast
+from screens_support import CHROMIUM, browser, page, served, shot, toast
 
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is needed: apt-get install chromium (.ci/run does)")
 __all__ = ["browser", "page", "served"]  # fixtures, used by name
-
-pytestmark = needs_chromium
 
 LEASE = "Bail de colocation - 3 rue Jeanne d'Arc, Orléans"
 

@@ -499,3 +499,36 @@ def test_ds28_pdf_with_a_repaired_xref_is_rewritten_whole_not_appended_to(tmp_pa
     assert not out.read_bytes().startswith(src.read_bytes())
     marked = PdfReader(out, strict=True)  # a sound file, whatever the received one was
     assert len(marked.pages) == 1 and TEXT in marked.pages[0].extract_text()
+
+
+def test_ds28_a_scanned_deed_near_the_intake_cap_is_marked_within_the_worker(tmp_path: Path) -> None:
+    """P1/DS-28: a 90 MiB scan is marked inside the worker's 512 MiB; it needed more while whole copies were kept."""
+    from liasse.testing.documents import scanned_pdf
+
+    src = tmp_path / "acte-scanne.pdf"
+    pages = scanned_pdf(src, 90)
+    head = hashlib.sha256(src.read_bytes()).hexdigest()
+    dest = stamp_pdf(src, tmp_path / "acte-scanne-horodate.pdf", TEXT, "acte-scanne.pdf")
+    marked = dest.read_bytes()
+    # An incremental update: the received bytes stay whole at the head of the marked file.
+    assert hashlib.sha256(marked[: src.stat().st_size]).hexdigest() == head
+    assert len(PdfReader(dest).pages) == pages
+    assert not list(tmp_path.glob(".*.part"))
+
+
+def test_ds28_a_full_disk_while_marking_is_told_as_a_disk_error_and_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writing the mark streams into a temporary file; a failing write is the disk's error, not a "damaged PDF"."""
+    import liasse.intake.stamp as stamp_module
+
+    src = a_pdf(tmp_path / "acte.pdf")
+    dest = tmp_path / "acte-horodate.pdf"
+
+    def full_disk(self: PdfWriter, stream: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(PdfWriter, "write", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        stamp_module._stamp_confined(src, dest, TEXT, "acte.pdf", 2000, 64 * 1024 * 1024)
+    assert not dest.exists() and not list(tmp_path.glob(".*.part"))

@@ -33,6 +33,7 @@ from liasse.store import (
     default_store_url,
     open_store,
     record_transition,
+    record_transitions,
 )
 from liasse.store import database
 from liasse.store.database import VERSION_TABLE, head_revision
@@ -487,3 +488,51 @@ def test_fw_kinds_without_a_machine_are_recorded_as_given(store: Store) -> None:
         record_transition(session, exchange, "ongoing", by="marie", at=T0)
         assert exchange.state == "ongoing"
         assert [(row.source, row.target) for row in exchange.transitions] == [("draft", "ongoing")]
+
+
+def test_ar08_a_batch_of_transitions_is_written_in_one_flush(store: Store) -> None:
+    """AR-08: a bulk send records its chunk's letters at once; each keeps its own history row."""
+    with store.session() as session:
+        rows = [_request(session) for _ in range(3)]
+        ids = [row.id for row in rows]
+    with store.session() as session:
+        rows = [session.get_one(Exchange, i) for i in ids]
+        moves = [(rows[0], RequestState.SENT, None), (rows[1], RequestState.SENT, None), (rows[2], RequestState.FAILED, "refusé")]
+        transitions = record_transitions(session, moves, by="marie", at=T0)
+        assert [t.target for t in transitions] == ["sent", "sent", "failed"]
+    with store.session() as session:
+        states = {r.id: (r.state, r.last_error, r.sent_at) for r in session.scalars(sa.select(Exchange))}
+        history = session.scalar(sa.select(sa.func.count()).select_from(ExchangeTransition))
+    assert states[ids[0]] == ("sent", None, T0) and states[ids[2]][:2] == ("failed", "refusé")
+    assert history == 3
+
+
+def test_ar08_an_illegal_move_in_a_batch_writes_none_of_it(store: Store) -> None:
+    with store.session() as session:
+        ids = [_request(session).id for _ in range(2)]
+    before = _snapshot(store)
+    with pytest.raises(IllegalTransition):
+        with store.session() as session:
+            first, second = (session.get_one(Exchange, i) for i in ids)
+            record_transitions(session, [(first, RequestState.SENT, None), (second, RequestState.IMPORTED, None)], by="marie")
+    assert _snapshot(store) == before
+
+
+def test_ar08_a_batch_with_a_row_moved_elsewhere_is_refused_whole(store: Store) -> None:
+    with store.session() as session:
+        ids = [_request(session).id for _ in range(2)]
+    other = store._sessions()
+    mine = store._sessions()
+    try:
+        rows = [mine.get_one(Exchange, i) for i in ids]
+        record_transition(other, other.get_one(Exchange, ids[1]), RequestState.SENT, by="webhook", at=T0)
+        other.commit()
+        with pytest.raises(ExchangeChanged):
+            record_transitions(mine, [(row, RequestState.SENT, None) for row in rows], by="marie", at=T0)
+        mine.rollback()
+    finally:
+        other.close()
+        mine.close()
+    with store.session() as session:
+        count = session.scalar(sa.select(sa.func.count()).select_from(ExchangeTransition))
+    assert count == 1

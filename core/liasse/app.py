@@ -32,8 +32,6 @@ from liasse.errors import (
     SettingsError,
     UnknownProvider,
 )
-from liasse.http import HttpClient
-from liasse.retries import RetryBudget
 from liasse.manager import LiassePluginManager
 from liasse.records import AccessReport, Credentials, ProviderContext, ProviderInfo
 from liasse.secrets import Secret
@@ -41,6 +39,9 @@ from liasse.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from liasse_hostapi.protocols import Host
+
+    from liasse.http import HttpClient
+    from liasse.retries import RetryBudget
 
     from liasse.audit import AuditEntry
     from liasse.facade import Hooks
@@ -254,6 +255,10 @@ class Liasse:
 
     def _http_client(self, provider: str, title: str, settings: Any, credentials: Credentials | None) -> HttpClient:
         # One pooled session per provider and credential: connections are reused, accounts never mixed.
+        # The transport is imported here, at the first call, so that start-up does not pay for it (P5).
+        from liasse.http import HttpClient
+        from liasse.retries import RetryBudget
+
         key = (provider, credentials.login if credentials else "")
         with self._lock:
             client = self._http.get(key)

@@ -7,6 +7,7 @@ line (click's own). Heavy modules load inside the commands that need them.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -29,12 +30,15 @@ class _Group(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in _COMMAND_MODULES:
+            module, _, attribute = _COMMAND_MODULES[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module), attribute)
         if command is None and cmd_name in _provider_names():
             command = _provider_group(cmd_name)
         return command
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *_provider_names()})
+        return sorted({*super().list_commands(ctx), *_COMMAND_MODULES, *_provider_names()})
 
     def invoke(self, ctx: click.Context) -> Any:
         from liasse_hostapi.errors import HostLookupError
@@ -243,32 +247,16 @@ def demo(workdir: Path | None) -> None:
     sys.exit(0 if ok else 1)
 
 
-# BY-03: a small module (click only); the proof code loads when the command runs.
-from liasse.cli_verify import verify  # noqa: E402
-
-cli.add_command(verify)
-
-# R5: webhooks received from providers (the store and plugins load when a subcommand runs).
-from liasse.cli_webhooks import webhooks  # noqa: E402
-
-cli.add_command(webhooks)
-
-# Issue 5: the outbox relay's command; the relay and the store load when it runs.
-from liasse.cli_outbox import outbox  # noqa: E402
-
-cli.add_command(outbox)
-
-# S3 and the audit log: small modules (click only); the store and the keys load when a command runs.
-from liasse.cli_audit import audit  # noqa: E402
-from liasse.cli_secrets import secrets  # noqa: E402
-
-cli.add_command(secrets)
-cli.add_command(audit)
-
-# FW-07: the reference host's screens (found by name when the command runs).
-from liasse.cli_serve import serve  # noqa: E402
-
-cli.add_command(serve)
+#: Commands in modules of their own, imported only when named (or listed by --help), so that
+#: ``liasse plugins`` does not load them (P5): name -> "module:attribute".
+_COMMAND_MODULES: dict[str, str] = {
+    "verify": "liasse.cli_verify:verify",  # BY-03: proofs of receipt
+    "webhooks": "liasse.cli_webhooks:webhooks",  # R5: webhooks received from providers
+    "outbox": "liasse.cli_outbox:outbox",  # issue 5: the outbox relay
+    "secrets": "liasse.cli_secrets:secrets",  # S3: key rotation
+    "audit": "liasse.cli_audit:audit",  # the audit log
+    "serve": "liasse.cli_serve:serve",  # FW-07: the reference host's screens
+}
 
 
 def main() -> None:

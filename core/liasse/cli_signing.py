@@ -42,7 +42,13 @@ def _show(made: SignatureFile) -> None:
     """A file with its signers and boxes, in the user's language."""
     click.echo(f"{_t('Dossier', 'File')} {made.id} : {made.label}")
     click.echo(f"  {_t('État', 'State')} : {made.state.label()}" + (f" ({made.remote_id})" if made.remote_id else ""))
-    click.echo(f"  {_t('Compte', 'Account')} {made.account_number}, {_t('événement', 'event')} {made.event_id}, {made.file_name}")
+    # JS-02: a file made from a stored file has no event; it names the attachment it came from.
+    origin = (
+        f"{_t('événement', 'event')} {made.event_id}"
+        if made.event_id is not None
+        else f"{_t('pièce jointe', 'attachment')} {made.source_attachment_id}"
+    )
+    click.echo(f"  {_t('Compte', 'Account')} {made.account_number}, {origin}, {made.file_name}")
     if made.proof_path:
         click.echo(f"  {_t('Horodatage', 'Timestamp')} : {made.proof_path}")
     if made.signed_at:

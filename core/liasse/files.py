@@ -8,12 +8,15 @@ file, so a 1 GB send never sits in memory.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import mimetypes
 import os
 import tempfile
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import filetype
 
@@ -136,8 +139,8 @@ def _problem(path: Path, name: str, limits: ProviderLimits) -> tuple[str, str, s
     size, limit = path.stat().st_size, limits.max_file_size
     if size > limit:
         return (
-            f"il pèse {_mb(size)}, au-delà de la limite de {_mb(limit)}",
-            f"it weighs {_mb(size)}, over the {_mb(limit)} limit",
+            f"il pèse {shown_size(size)}, au-delà de la limite de {shown_size(limit)}",
+            f"it weighs {shown_size(size, 'en')}, over the {shown_size(limit, 'en')} limit",
             "Réduisez-le (PDF compressé, scan en niveaux de gris) ou découpez-le en plusieurs envois.",
             "Make it smaller (compressed PDF, greyscale scan) or split it over several sends.",
         )
@@ -171,27 +174,41 @@ def _content_matches(claimed: str, actual: str | None) -> bool:
     return actual == claimed or actual in _CONTAINERS.get(claimed, set())
 
 
-def _mb(size: int) -> str:
-    """A size as French users read it: ``900 octets``, ``12,5 Ko``, ``20,0 Mo``, ``1,2 Go``."""
+def shown_size(size: int, lang: str = "fr") -> str:
+    """A size as users read it: ``900 octets``, ``12,5 Ko``, ``20,0 Mo``, ``1,2 Go`` (``12.5 KB`` … in English)."""
     if size < 1024:
-        return f"{size} octets"
-    for unit, scale in (("Ko", 1024), ("Mo", 1024**2), ("Go", 1024**3)):
-        if size < scale * 1024 or unit == "Go":
-            return f"{size / scale:.1f} {unit}".replace(".", ",")
+        return f"{size} octets" if lang == "fr" else f"{size} bytes"
+    units = ("Ko", "Mo", "Go") if lang == "fr" else ("KB", "MB", "GB")
+    for unit, scale in zip(units, (1024, 1024**2, 1024**3)):
+        if size < scale * 1024 or scale == 1024**3:
+            shown = f"{size / scale:.1f} {unit}"
+            return shown.replace(".", ",") if lang == "fr" else shown
     raise AssertionError("unreachable")
 
 
-def write_atomically(dest: Path, data: bytes) -> None:
+def write_atomically(dest: Path, data: bytes | memoryview) -> None:
     """Write ``data`` beside ``dest``, flush it to disk, then rename it over ``dest``.
 
     No reader ever sees a half-written file, and a crash leaves either the
     old file or the new one.
     """
+    with atomic_output(dest) as out:
+        out.write(data)
+
+
+@contextlib.contextmanager
+def atomic_output(dest: Path) -> Iterator[BinaryIO]:
+    """A file to write ``dest``'s new content into; flushed to disk and renamed over ``dest`` when the block ends.
+
+    For content written piece by piece (a marked PDF as pypdf serialises
+    it), so it never has to be whole in memory. If the block raises, the
+    partial file is deleted and ``dest`` is left as it was.
+    """
     dest.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     try:
         with os.fdopen(handle, "wb") as out:
-            out.write(data)
+            yield out
             out.flush()
             os.fsync(out.fileno())
         os.replace(name, dest)

@@ -151,7 +151,7 @@ def _safe_count(screens: CapabilityScreens, provider: str, number: str | None) -
 
 def create_app(liasse: Liasse, sandboxes: dict[str, RunningSandbox], workdir: Path) -> Flask:
     """The screens' application over ``liasse`` (an opened office) and the running ``sandboxes``."""
-    from liasse_screens import exchange, home, recipient, settings_views, sharing, signature
+    from liasse_screens import exchange, home, recipient, registered, settings_views, sharing, signature
 
     app = Flask("liasse_screens", root_path=str(Path(__file__).parent))
     # A fresh key per run: the session holds only the acting user and flashed messages.
@@ -161,6 +161,7 @@ def create_app(liasse: Liasse, sandboxes: dict[str, RunningSandbox], workdir: Pa
     app.extensions["liasse_sandboxes"] = sandboxes
     app.extensions["liasse_workdir"] = workdir
     exchange.declare()
+    registered.declare()
     signature.declare()
     sharing.declare()
     built: dict[Capability, CapabilityScreens] = {}

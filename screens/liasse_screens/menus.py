@@ -43,7 +43,7 @@ class CapabilityScreens:
     #: The endpoint of an account's tracking, taking ``provider`` and ``number``.
     account_tracking_endpoint: str | None = None
     counter: CounterFn | None = None
-    #: What the counter counts, in the icon's title ("3 dossier(s) en attente de signature").
+    #: What the counter counts, in the icon's tooltip ("3 document(s) à importer").
     counter_words: str = "document(s) à importer"
     #: ``extras(provider, number)``: what the capability shows on the account page (alerts, contacts),
     #: and ``account_template`` the fragment that shows it.

@@ -3,6 +3,9 @@
 A person trying ``liasse serve`` plays the client here: open the e-mail's
 link (the provider's own pages, served by its sandbox), read the SMS code,
 upload a document. The sample RIB is the one DocSecure's demo story uploads.
+AR24's part of the demo plays the sender's phone too: the code its demo OTP
+key shows now (AR-02, AR-09), and the sandbox's business clock moved on so a
+validated letter leaves, or an unclaimed one lapses (AR-10).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 
 import attrs
 import requests
-from flask import Blueprint, current_app, render_template, send_file
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
 from liasse.sandbox import RunningSandbox
@@ -58,6 +61,27 @@ def _message(provider: str, item: dict[str, Any]) -> OutboxMessage:
     )
 
 
+@attrs.frozen
+class DemoOtp:
+    """The code a demo user's OTP key shows now (the phone app, played by this page)."""
+
+    provider: str
+    account: str
+    code: str
+
+
+def demo_otps(sandboxes: dict[str, RunningSandbox]) -> list[DemoOtp]:
+    """AR24's demo OTP key (``liasse sandbox ar24`` prints it) as the 6-digit code of this 30-second step."""
+    if "ar24" not in sandboxes:
+        return []
+    from liasse_ar24.recipient import otp_code
+    from liasse_ar24.sandbox_letters import DEMO_OTP_KEY
+
+    sandbox = sandboxes["ar24"].sandbox
+    account = sandbox.user_account.login if sandbox.user_account is not None else ""
+    return [DemoOtp(sandbox.title, account, otp_code(DEMO_OTP_KEY))]
+
+
 def blueprint() -> Blueprint:
     """``/recipient``: the outboxes; ``/recipient/sample-rib.pdf``: a RIB to upload as the client."""
     bp = Blueprint("recipient", __name__, url_prefix="/recipient")
@@ -65,7 +89,21 @@ def blueprint() -> Blueprint:
     @bp.get("/")
     def outboxes() -> ResponseReturnValue:
         sandboxes: dict[str, RunningSandbox] = current_app.extensions["liasse_sandboxes"]
-        return render_template("recipient.html", messages=read_outboxes(sandboxes))
+        return render_template("recipient.html", messages=read_outboxes(sandboxes), otps=demo_otps(sandboxes))
+
+    @bp.post("/ar24/clock")
+    def ar24_clock() -> ResponseReturnValue:
+        """Move AR24's sandbox clock on: a validated letter leaves after 30 s, an unclaimed one lapses after 15 days."""
+        sandboxes: dict[str, RunningSandbox] = current_app.extensions["liasse_sandboxes"]
+        if "ar24" not in sandboxes:
+            abort(404)
+        from liasse_ar24.recipient import advance_clock
+
+        choice = request.form.get("by", "minute")
+        days, seconds = (16, 0) if choice == "16days" else (0, 60)
+        now = advance_clock(sandboxes["ar24"].url, days=days, seconds=seconds)
+        flash(f"Horloge du bac à sable AR24 avancée : il est {now} chez AR24.", "success")
+        return redirect(url_for("recipient.outboxes"))
 
     @bp.get("/sample-rib.pdf")
     def sample_rib() -> ResponseReturnValue:

@@ -189,6 +189,8 @@ def start(port: int = 0, workdir: Path | None = None, *, poll_every: float = 10.
         app.register_blueprint(receiver.blueprint())
         server = make_server("127.0.0.1", port, app, threaded=True)
         url = f"http://127.0.0.1:{port}"
+        # Providers that take the webhook URL with each request (AR24's letters) read it here.
+        app.config["LIASSE_SERVED_URL"] = url
         for name in subscribed:
             _subscribe(liasse, name, sandboxes[name], f"{url}/liasse/webhooks/{name}", workdir)
         thread = threading.Thread(target=server.serve_forever, name="liasse-serve", daemon=True)

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from liasse_hostapi.records import ProviderOptions
 
+from liasse.capabilities import Capability
 from liasse.errors import LiasseError
 from liasse.secrets import Secret
 from liasse_screens.app import acting_user, office_liasse
@@ -34,7 +35,16 @@ def blueprint() -> Blueprint:
             except LiasseError:
                 continue
             connected = bool(info.credential_fields) and liasse.vault.has(user.login, name)
-            blocks.append({"name": name, "info": info, "options": user.options_for(name), "connected": connected})
+            blocks.append(
+                {
+                    "name": name,
+                    "info": info,
+                    "options": user.options_for(name),
+                    "connected": connected,
+                    # AR-01: a registered-mail account is also authorised ("Autoriser le compte", e-mailed link).
+                    "registered": Capability.REGISTERED_MAIL in info.capabilities,
+                }
+            )
         return render_template("settings.html", user=user, blocks=blocks, option_words=OPTION_WORDS)
 
     @bp.post("/<provider>/options")
@@ -57,6 +67,11 @@ def blueprint() -> Blueprint:
             return redirect(url_for("settings.index"))
         liasse.connect(provider, acting_user(), login, Secret(password))
         try:
+            if Capability.REGISTERED_MAIL in liasse.provider(provider).capabilities:
+                # AR-01: the account is authorised, not only tested; the first time AR24 e-mails a confirmation link.
+                from liasse_screens.registered import authorise
+
+                return authorise(provider)
             report = liasse.check_access(provider, acting_user())
         except LiasseError:
             # Refused credentials are not kept: the next connection asks again.
@@ -76,6 +91,10 @@ def blueprint() -> Blueprint:
     def test(provider: str) -> ResponseReturnValue:
         liasse = office_liasse()
         report = liasse.check_access(provider, acting_user())
+        if not report.ok:
+            # The provider answered, but something is left to do (an AR24 account not confirmed yet): say what.
+            flash(f"Accès à {liasse.provider(provider).title} incomplet : {report.detail}", "error")
+            return redirect(url_for("settings.index"))
         flash(f"Accès à {liasse.provider(provider).title} vérifié : {report.account}.", "success")
         return redirect(url_for("settings.index"))
 

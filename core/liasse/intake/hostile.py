@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from liasse.errors import HostileDocument
-from liasse.files import EXECUTABLE_TYPES, RECEIVED_TYPES, claimed_type, name_problem, sniffed_type, write_atomically
+from liasse.files import EXECUTABLE_TYPES, RECEIVED_TYPES, claimed_type, name_problem, shown_size, sniffed_type, write_atomically
 from liasse.intake.confined import run_confined
 from liasse.intake.pdf_limits import MAX_PAGES, MAX_STREAM_BYTES, PDF_ERRORS, pdf_caps
 
@@ -124,10 +124,13 @@ def check_received_file(
     except OSError:
         raise _hostile(name, "le fichier est introuvable ou illisible", "the file is missing or unreadable") from None
     if size > limit:
+        # A size is not a disguise: the fix is a smaller file, or the provider's own site.
         raise _hostile(
             name,
-            f"il pèse {size} octets, au-delà de la limite de {limit} octets",
-            f"it weighs {size} bytes, over the {limit} bytes limit",
+            f"il pèse {shown_size(size, 'fr')}, au-delà des {shown_size(limit, 'fr')} que liasse inspecte",
+            f"it weighs {shown_size(size, 'en')}, over the {shown_size(limit, 'en')} liasse inspects",
+            fix_fr="demandez au client de l'envoyer en plusieurs fichiers plus petits, ou récupérez-le sur le site du service.",
+            fix_en="ask the client to send it as several smaller files, or fetch it from the provider's site.",
         )
     if size == 0:
         raise _hostile(name, "il est vide", "it is empty")

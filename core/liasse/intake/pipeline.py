@@ -78,6 +78,8 @@ class Intake:
     tsa_url: str | None = None
     #: What the attachments hang on; the account by default (a shared zone files them on the matter, JZ-06).
     owner: OwnerRef | None = None
+    #: The stored file this one is a new version of (JS-04: the signed version of a file sent for signature).
+    version_of: int | None = None
 
 
 @attrs.frozen
@@ -188,7 +190,7 @@ def run_intake(host: Host, hooks: Hooks, intake: Intake) -> IntakeResult:
             title=intake.title,
             media_type=actual,
             origin=origin,
-            original_id=kept.id if kept else None,
+            original_id=kept.id if kept else intake.version_of,
         ),
         source,
     )

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from liasse.errors import StampRefused
-from liasse.files import sniffed_type, write_atomically
+from liasse.files import atomic_output, sniffed_type, write_atomically
 from liasse.intake.confined import run_confined
 from liasse.intake.pdf_limits import MAX_PAGES, MAX_STREAM_BYTES, PDF_ERRORS, pdf_caps
 from liasse.messages import Lang
@@ -182,8 +182,10 @@ def _stamp_confined(src: Path, dest: Path, text: str, name: str, max_pages: int,
 
     pdf_errors: tuple[type[BaseException], ...] = (PyPdfError, NotImplementedError, *PDF_ERRORS)
     try:
-        with apply_configuration(pdf_caps(max_stream)):
-            reader = PdfReader(src, strict=False)
+        # From the open file, not the path: given a path, pypdf first reads the whole file into memory,
+        # one more copy of a scanned deed inside the worker's 512 MiB.
+        with apply_configuration(pdf_caps(max_stream)), src.open("rb") as source:
+            reader = PdfReader(source, strict=False)
             if reader.is_encrypted:
                 raise _refused(name, "le PDF est chiffré", "the PDF is encrypted")
             # The declared count first (walking the page tree twice costs a tenth of the mark),
@@ -199,8 +201,16 @@ def _stamp_confined(src: Path, dest: Path, text: str, name: str, max_pages: int,
             if count > max_pages:
                 raise _refused(name, f"le PDF a plus de {max_pages} pages", f"the PDF has more than {max_pages} pages")
             _add_band(writer, writer.pages[0], text, name)
-            buffer = io.BytesIO()
-            writer.write(buffer)
+            # Serialised straight into the destination's temporary file: a copy of the marked file in
+            # memory would not fit the worker's 512 MiB beside pypdf's own for a scanned deed.
+            with atomic_output(dest) as out:
+                try:
+                    writer.write(out)
+                except OSError as exc:
+                    # A full disk is not a damaged PDF, and must not be told as one.
+                    raise _DiskError(exc) from None
+    except _DiskError as failed:
+        raise failed.error from None
     except StampRefused:
         raise
     except LimitReachedError:
@@ -216,8 +226,14 @@ def _stamp_confined(src: Path, dest: Path, text: str, name: str, max_pages: int,
             f"PDF illisible ou endommagé ({type(exc).__name__})",
             f"unreadable or damaged PDF ({type(exc).__name__})",
         ) from None
-    # Written outside the try: a full disk is not a damaged PDF, and must not be told as one.
-    write_atomically(dest, buffer.getvalue())
+
+
+class _DiskError(Exception):
+    """An OSError of the destination file, carried past the PDF error handlers (OSError is one of them)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def _xref_sound(src: Path) -> bool:

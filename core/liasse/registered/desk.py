@@ -51,7 +51,7 @@ from liasse.registered.records import (
 from liasse.retries import outbox_delay
 from liasse.secrets import Secret
 from liasse.states import ExchangeKind, LetterState
-from liasse.store import record_transition
+from liasse.store import record_transition, record_transitions
 from liasse.store.models import Exchange as ExchangeRow
 from liasse.store.models import OutboxEntry, PaymentLink, RegisteredConsent, RegisteredLetter, utcnow
 
@@ -305,12 +305,14 @@ class RegisteredDesk(DeskBase):
         uploads = self._upload_shared(calls)
         calls = [self._with_document_id(call, uploads) for call in calls]
         results: list[Letter | LiasseError] = []
-        # Calls run ``workers`` at a time; each chunk's outcomes are recorded in one transaction.
+        # Calls run ``workers`` at a time; each chunk's outcomes are recorded in one transaction while
+        # the next chunk's calls are in flight (every call is queued at once; map yields them in order).
         chunk_size = max(1, workers) * 2
         with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix=f"liasse-{self.provider}") as pool:
+            answers = pool.map(self._call, calls)
             for start in range(0, len(calls), chunk_size):
                 chunk = calls[start : start + chunk_size]
-                outcomes = list(pool.map(self._call, chunk))
+                outcomes = [next(answers) for _ in chunk]
                 for offset, result in enumerate(self._record_chunk(chunk, outcomes)):
                     results.append(result)
                     if progress is not None:
@@ -334,12 +336,17 @@ class RegisteredDesk(DeskBase):
                 r.exchange_id: r
                 for r in session.scalars(sa.select(RegisteredLetter).where(RegisteredLetter.exchange_id.in_(ids)))
             }
-            recorded: list[Letter | LiasseError] = []
-            for call, outcome in zip(chunk, outcomes):
-                row = rows[call.exchange_id]
-                self._apply_outcome(session, row, entries[call.exchange_id], call, outcome)
-                recorded.append(outcome if isinstance(outcome, LiasseError) else _to_letter(row, letters[row.id]))
-            return recorded
+            moves = [
+                move
+                for call, outcome in zip(chunk, outcomes)
+                if (move := self._outcome_move(rows[call.exchange_id], entries[call.exchange_id], call, outcome))
+            ]
+            # One flush for the chunk's letters: per letter, the flush cost more than the provider's call (AR-08).
+            record_transitions(session, moves, by=self.user_login)
+            return [
+                outcome if isinstance(outcome, LiasseError) else _to_letter(rows[call.exchange_id], letters[call.exchange_id])
+                for call, outcome in zip(chunk, outcomes)
+            ]
 
     def _commit(
         self,
@@ -512,23 +519,38 @@ class RegisteredDesk(DeskBase):
         call: _LetterCall,
         outcome: RemoteExchange | LiasseError,
     ) -> None:
-        """Sent (to validate, or waiting with the OTP), still to send with the reason, or failed."""
+        """One letter's outcome, recorded in ``session`` (the outbox relay's call, as for every desk)."""
+        move = self._outcome_move(row, entry, call, outcome)
+        if move is not None:
+            record_transitions(session, (move,), by=self.user_login)
+
+    def _outcome_move(
+        self,
+        row: ExchangeRow,
+        entry: OutboxEntry,
+        call: _LetterCall,
+        outcome: RemoteExchange | LiasseError,
+    ) -> tuple[ExchangeRow, LetterState, str | None] | None:
+        """Sent (to validate, or waiting with the OTP), still to send with the reason, or failed.
+
+        The outbox row is updated here; the letter's move is returned, for
+        :func:`~liasse.store.record_transitions` to write with the chunk's.
+        """
         if isinstance(outcome, ProviderUnavailable):
             # Nothing is lost: the letter waits "to send" with the reason; the relay sends it again.
             row.last_error = entry.last_error = outcome.message()
             entry.status, entry.lease_until, entry.claimed_by = "pending", None, None
             entry.next_attempt_at = utcnow() + dt.timedelta(seconds=outbox_delay(entry.attempts, outcome.retry_after))
-        elif isinstance(outcome, LiasseError):
-            record_transition(session, row, LetterState.FAILED, by=self.user_login, error=outcome.message())
+            return None
+        if isinstance(outcome, LiasseError):
             entry.status, entry.last_error = "failed", outcome.message()
             entry.lease_until = entry.claimed_by = None
-        else:
-            row.remote_id = outcome.remote_id
-            target = LetterState.WAITING if call.draft.otp is not None else LetterState.TO_VALID
-            record_transition(session, row, target, by=self.user_login)
-            row.last_error = None
-            entry.status, entry.done_at, entry.last_error = "done", utcnow(), None
-            entry.lease_until = entry.claimed_by = None
+            return row, LetterState.FAILED, outcome.message()
+        row.remote_id = outcome.remote_id
+        row.last_error = None
+        entry.status, entry.done_at, entry.last_error = "done", utcnow(), None
+        entry.lease_until = entry.claimed_by = None
+        return row, LetterState.WAITING if call.draft.otp is not None else LetterState.TO_VALID, None
 
     def exchange(self, exchange_id: int) -> Letter:
         """The letter (the relay's name for it)."""

@@ -7,6 +7,9 @@ host's screens call them and show :mod:`liasse.signing.records`:
   to PDF and time-stamped, the template's roles filled from the event's
   parties (ES-03, exclusions refused), the placements resolved (ES-05),
   status 0 "à envoyer";
+* :meth:`SigningDesk.create_from_attachment` (JS-02): a stored PDF of the
+  host, checked against the provider's limits, signers added by hand; once
+  sent and once signed, new versions of that stored file (JS-04);
 * :meth:`~SigningDesk.edit_signer`, :meth:`~SigningDesk.add_signer`,
   :meth:`~SigningDesk.delete_signer`, :meth:`~SigningDesk.set_placements`
   (ES-05, ES-07, ES-11) while the file is to send;
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import shutil
 from collections.abc import Iterable, Sequence
@@ -36,7 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from liasse_hostapi.records import EventParty, HostPlacement, PartyRole, SignatureTemplate
+from liasse_hostapi.records import EventParty, HostPlacement, NewAttachment, OwnerKind, PartyRole, SignatureTemplate
 
 from liasse.audit import Action, audited
 from liasse.desk.base import DeskBase
@@ -72,6 +76,8 @@ from liasse.store.models import SignaturePlacement, SignatureSigner, utcnow
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
 
 #: The hook a signature file's outbox row replays.
 OPERATION = "liasse_request_signature"
@@ -142,6 +148,92 @@ class SigningDesk(DeskBase):
             session.flush()
             file_id = row.id
         return self.file(file_id)
+
+    # --- JS-02: a file from a stored file --------------------------------------------------
+
+    @audited(Action.SIGNATURE_CREATE)
+    def create_from_attachment(self, attachment_id: int, *, label: str | None = None) -> SignatureFile:
+        """A stored PDF of the host (an attachment) to have signed: status 0 "à envoyer", no signer yet.
+
+        Any signature provider: the file is checked against the provider's
+        limits now (type, size), before a signer is typed or anything is
+        uploaded; it is copied into liasse's work directory, so what is sent
+        is what was chosen even if the host's file changes. Signers and their
+        boxes are then added with :meth:`add_signer` (the user may be one).
+        Once sent, a version "en attente de signature" is stored beside the
+        file (JS-04), and once signed the signed PDF is stored as a new
+        version of it: attachments whose ``original_id`` is this file's id.
+        """
+        source = self.host.attachments.get(attachment_id)
+        self._check_storable(source.file_name, source.media_type, source.size)
+        folder = self.work_dir("signature_files", f"attachment-{attachment_id}", utcnow().strftime("%Y%m%dT%H%M%S%f"))
+        document = folder / source.file_name
+        digest = hashlib.sha256()
+        with self.host.attachments.open(attachment_id) as stream, document.open("wb") as out:
+            for chunk in iter(lambda: stream.read(1 << 16), b""):
+                digest.update(chunk)
+                out.write(chunk)
+        size = document.stat().st_size
+        with document.open("rb") as head:
+            magic = head.read(5)
+        if magic != b"%PDF-":
+            shutil.rmtree(folder, ignore_errors=True)
+            self._refuse(source.file_name, "ce n'est pas un PDF", "it is not a PDF", "Enregistrez-le en PDF puis réessayez.", "Save it as a PDF and try again.")
+        self._check_storable(source.file_name, "application/pdf", size)
+        try:
+            placing.page_boxes(document.read_bytes())
+        except Exception:  # noqa: BLE001 - whatever pypdf raises, an unreadable PDF is refused now, not at the provider
+            shutil.rmtree(folder, ignore_errors=True)
+            self._refuse(source.file_name, "le PDF est illisible", "the PDF cannot be read", "Enregistrez-le à nouveau en PDF puis réessayez.", "Save it as a PDF again and try again.")
+        account = source.owner.key if source.owner.kind is OwnerKind.ACCOUNT else ""
+        with self.liasse.store.session() as session:
+            row = FileRow(
+                provider=self.provider,
+                provider_account=self.provider_account,
+                event_id=None,
+                template_code="",
+                account_number=account,
+                label=(label or source.title or source.file_name).strip(),
+                state=SIGNATURE_MACHINE.initial.value,
+                document_path=str(document),
+                file_name=source.file_name,
+                file_size=size,
+                sha256=digest.hexdigest(),
+                proof_path=None,
+                no_sms=False,
+                created_by=self.user_login,
+                source_attachment_id=attachment_id,
+            )
+            session.add(row)
+            session.flush()
+            file_id = row.id
+        return self.file(file_id)
+
+    def _check_storable(self, file_name: str, media_type: str, size: int) -> None:
+        """The provider's limits (type, size) on a stored file, before anything is copied or uploaded."""
+        limits = self.info.limits
+        if limits is None:
+            return
+        if limits.media_types and media_type not in limits.media_types:
+            self._refuse(
+                file_name,
+                f"{self.info.title} n'accepte que {', '.join(sorted(limits.media_types))}, pas {media_type}",
+                f"{self.info.title} only takes {', '.join(sorted(limits.media_types))}, not {media_type}",
+                "Enregistrez-le en PDF puis réessayez.",
+                "Save it as a PDF and try again.",
+            )
+        if limits.max_file_size is not None and size > limits.max_file_size:
+            ceiling = (limits.max_file_size + 1) / 1_048_576
+            self._refuse(
+                file_name,
+                f"il pèse {size / 1_048_576:.1f} Mo ; {self.info.title} n'accepte que les documents de moins de {ceiling:g} Mo",
+                f"it weighs {size / 1_048_576:.1f} MB; {self.info.title} only takes documents under {ceiling:g} MB",
+                "Allégez le document (images) ou scindez-le.",
+                "Make the document lighter (images) or split it.",
+            )
+
+    def _refuse(self, file_name: str, reason_fr: str, reason_en: str, fix_fr: str, fix_en: str) -> None:
+        raise FileRefused(file_name=file_name, title=self.info.title, reason_fr=reason_fr, reason_en=reason_en, fix_fr=fix_fr, fix_en=fix_en)
 
     def _lines(
         self, label: str, template: SignatureTemplate, parties: Sequence[EventParty], page_count: int
@@ -315,7 +407,30 @@ class SigningDesk(DeskBase):
             row.state = SignatureState.AWAITING.value
             if entry is not None:
                 entry.status, entry.done_at, entry.last_error = "done", utcnow(), None
+            source_id, document_path = row.source_attachment_id, row.document_path
+        if source_id is not None:
+            try:
+                self._store_awaiting_version(file_id, source_id, Path(document_path))
+            except Exception:  # noqa: BLE001 - the send happened and is recorded; a host refusing the copy must not hide it
+                log.warning("signature file %s: the version awaiting signature could not be stored on the host", file_id, exc_info=True)
         return self.file(file_id)
+
+    def _store_awaiting_version(self, file_id: int, source_id: int, document: Path) -> None:
+        """JS-04: the file as sent, stored as a new version of the stored file, "en attente de signature"."""
+        source = self.host.attachments.get(source_id)
+        version = self.host.attachments.add(
+            NewAttachment(
+                owner=source.owner,
+                file_name=source.file_name,
+                title=f"{source.title} (en attente de signature)",
+                media_type="application/pdf",
+                origin=f"Envoyé à la signature via {self.info.title}",
+                original_id=source_id,
+            ),
+            document,
+        )
+        with self.liasse.store.session() as session:
+            self._row(session, file_id).awaiting_attachment_id = version.id
 
     def _draft(self, row: FileRow) -> SignatureRequestDraft:
         """The provider's draft: the PDF, each signer with its boxes converted to PDF points from the top-left."""
@@ -404,8 +519,14 @@ class SigningDesk(DeskBase):
         with self.liasse.store.session() as session:
             row = self._row(session, file_id)
             label, account, template_code = row.label, row.account_number, row.template_code
-        template = self.host.events.signature_template(template_code)
-        title = f"{template.archive_title if template else 'Document signé'} - {label}"
+            source_id = row.source_attachment_id
+        source = self.host.attachments.get(source_id) if source_id is not None else None
+        if source is not None:
+            # JS-04: the signed PDF is a new version of the stored file, beside it.
+            title = f"{source.title} (signé)"
+        else:
+            template = self.host.events.signature_template(template_code)
+            title = f"{template.archive_title if template else 'Document signé'} - {label}"
         downloads = self.work_dir("downloads", "signature", str(file_id))
         try:
             received = self.liasse.hooks.fetch_document(self.ctx, status.remote_id, downloads)
@@ -424,6 +545,8 @@ class SigningDesk(DeskBase):
                     stamp_text=None,
                     quarantine=self.work_dir("quarantine", "signature", str(file_id), create=False),
                     tsa_url=self.liasse.settings.intake.tsa_url,
+                    owner=source.owner if source is not None else None,
+                    version_of=source.id if source is not None else None,
                 ),
             )
         finally:
@@ -585,6 +708,8 @@ def _view(row: FileRow) -> SignatureFile:
             )
             for s in row.signers
         ),
+        source_attachment_id=row.source_attachment_id,
+        awaiting_attachment_id=row.awaiting_attachment_id,
     )
 
 

@@ -45,7 +45,8 @@ class SignatureFile:
 
     id: int
     provider: str
-    event_id: int
+    #: None for a file made from a stored file (JS-02, :meth:`~liasse.signing.SigningDesk.create_from_attachment`).
+    event_id: int | None
     template_code: str
     account_number: str
     label: str
@@ -63,6 +64,10 @@ class SignatureFile:
     proof_path: str | None
     last_error: str | None
     signers: tuple[Signer, ...]
+    #: JS-02: the host's stored file it was made from; the versions below are versions of it.
+    source_attachment_id: int | None = None
+    #: JS-04: the version stored "en attente de signature" when it was sent.
+    awaiting_attachment_id: int | None = None
 
 
 @attrs.frozen

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -44,6 +45,7 @@ __all__ = [
     "default_store_url",
     "open_store",
     "record_transition",
+    "record_transitions",
     "TIMESTAMP_COLUMNS",
 ]
 
@@ -80,37 +82,66 @@ def record_transition(
     :class:`~liasse.errors.ExchangeChanged` is raised and the caller's
     session must be rolled back (leaving the ``Store.session`` block does it).
     """
+    return record_transitions(session, ((exchange, target, error),), by, at)[0]
+
+
+def record_transitions(
+    session: Session,
+    moves: Iterable[tuple[Exchange, LabelledState | str, str | None]],
+    by: str,
+    at: dt.datetime | None = None,
+) -> list[ExchangeTransition]:
+    """:func:`record_transition` for several exchanges, ``(exchange, target, error)`` each, written in one flush.
+
+    A bulk send records a chunk of letters at once: one flush instead of one
+    per letter (the flush, not the UPDATE, is what costs). Every move is
+    checked before anything is written; if any exchange was moved by another
+    process meanwhile, :class:`~liasse.errors.ExchangeChanged` names the first
+    one and none of them is recorded (the caller's session rolls back).
+    """
     when = at or utcnow()
     if when.tzinfo is None or when.utcoffset() is None:
         raise ValueError(f"record_transition needs a timezone-aware datetime, got {when!r}")
-    source_value = exchange.state
-    label = exchange.label
-    machine = MACHINES.get(ExchangeKind(exchange.kind))
-    if machine is not None:
-        if isinstance(target, enum.Enum) and not isinstance(target, machine.states):
-            raise TypeError(f"{exchange.kind} exchanges take {machine.states.__name__} states, not {target!r}")
-        source_state = machine.parse(source_value)
-        target_state = machine.parse(target.value if isinstance(target, enum.Enum) else target)
-        machine.check(source_state, target_state)
-        target_value: str = target_state.value
-    else:
-        target_value = target.value if isinstance(target, enum.Enum) else target
-
-    # No autoflush midway: the row must be written in one UPDATE, checked below.
+    planned: list[tuple[Exchange, str, str | None]] = []
+    for exchange, target, error in moves:
+        planned.append((exchange, _checked_target(exchange, target), error))
+    # Read now: once a flush has failed, the rows' attributes are no longer safe to load.
+    labels = [exchange.label for exchange, _target, _error in planned]
+    transitions: list[ExchangeTransition] = []
+    # No autoflush midway: each row must be written in one UPDATE, checked below.
     with session.no_autoflush:
-        exchange.state = target_value
-        column = TIMESTAMP_COLUMNS.get(target_value)
-        if column is not None:
-            setattr(exchange, column, when)
-        if error is not None:
-            exchange.last_error = error
-        elif target_value == "sent":
-            exchange.last_error = None
-        # Setting the parent queues the row in exchange.transitions without loading the list.
-        transition = ExchangeTransition(exchange=exchange, source=source_value, target=target_value, at=when, by=by)
-        session.add(transition)
+        for exchange, target_value, error in planned:
+            source_value = exchange.state
+            exchange.state = target_value
+            column = TIMESTAMP_COLUMNS.get(target_value)
+            if column is not None:
+                setattr(exchange, column, when)
+            if error is not None:
+                exchange.last_error = error
+            elif target_value == "sent":
+                exchange.last_error = None
+            # Setting the parent queues the row in exchange.transitions without loading the list.
+            transition = ExchangeTransition(exchange=exchange, source=source_value, target=target_value, at=when, by=by)
+            session.add(transition)
+            transitions.append(transition)
     try:
         session.flush()
     except StaleDataError:
-        raise ExchangeChanged(label=label) from None
-    return transition
+        # Which row another process changed, the flush does not say: a batch names its first letters.
+        raise ExchangeChanged(label=", ".join(labels[:3]) + (" …" if len(labels) > 3 else "")) from None
+    return transitions
+
+
+def _checked_target(exchange: Exchange, target: LabelledState | str) -> str:
+    """The state value ``target`` names, checked against the exchange's machine when its kind has one."""
+    machine = MACHINES.get(ExchangeKind(exchange.kind))
+    if machine is None:
+        return target.value if isinstance(target, enum.Enum) else target
+    if isinstance(target, enum.Enum) and not isinstance(target, machine.states):
+        raise TypeError(f"{exchange.kind} exchanges take {machine.states.__name__} states, not {target!r}")
+    source_state = machine.parse(exchange.state)
+    target_state = machine.parse(target.value if isinstance(target, enum.Enum) else target)
+    machine.check(source_state, target_state)
+    value: str = target_state.value
+    return value
+

@@ -574,7 +574,8 @@ class SignatureFile(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     provider: Mapped[str] = mapped_column(String(64))
     provider_account: Mapped[str] = mapped_column(String(255))
-    event_id: Mapped[int] = mapped_column(Integer)
+    #: The event the letter was rendered from; None for a stored file sent for signature (JS-02).
+    event_id: Mapped[int | None] = mapped_column(Integer)
     template_code: Mapped[str] = mapped_column(String(64))
     #: The event's owner account: the signed document is archived there (ES-02).
     account_number: Mapped[str] = mapped_column(String(64))
@@ -598,6 +599,10 @@ class SignatureFile(Base):
     #: The signed PDF archived on the account (ES-02).
     attachment_id: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: JS-02: the host's stored file this signature file was made from (its versions point at it).
+    source_attachment_id: Mapped[int | None] = mapped_column(Integer)
+    #: JS-04: the version of that file stored "en attente de signature" when it was sent.
+    awaiting_attachment_id: Mapped[int | None] = mapped_column(Integer)
 
     signers: Mapped[list[SignatureSigner]] = relationship(
         back_populates="file", order_by="SignatureSigner.position", cascade="all, delete-orphan", passive_deletes=True

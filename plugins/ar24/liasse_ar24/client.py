@@ -23,10 +23,9 @@ from liasse.multipart import FilePart, MultipartBody
 from liasse.records import ProviderContext
 from liasse.secrets import withhold
 
-from liasse_ar24.settings import AR24Settings
+from liasse_ar24.settings import TITLE, AR24Settings
 from liasse_ar24.signing import UndecryptableResponse, decrypt_response, paris_now_string, request_signature
 
-TITLE = "AR24"
 
 #: Slugs that mean AR24 refuses the office's token or private key (§1.3, §1.5).
 #: ``invalid_signature`` is the sandbox's word for a wrong signature: AR24's own is not documented.
@@ -51,6 +50,14 @@ class RequestDateRefused(AccessDenied):
         "Set it right (NTP synchronisation), then try again."
     )
 
+
+#: What the user does about an AR24 refusal whose message only names the problem.
+_FIXES: dict[str, tuple[str, str]] = {
+    "user_not_exist": (
+        " Vérifiez l'e-mail du compte AR24 dans vos réglages (Connexion), ou créez ce compte sur ar24.fr.",
+        " Check the AR24 account's e-mail in your settings (Connect), or create that account on ar24.fr.",
+    ),
+}
 
 class AR24Client:
     """Calls AR24 with the office's API token and private key on behalf of one host user."""
@@ -213,10 +220,11 @@ class AR24Client:
         if slug in AUTH_SLUGS:
             return OfficeKeysRefused(title=TITLE, keys="token, private_key", provider=self._ctx.provider, slug=slug)
         text = self._redact(message).strip().rstrip(".") or "sans message / no message"
+        fix_fr, fix_en = _FIXES.get(slug, ("", ""))
         return ProviderError(
             title=TITLE,
-            detail_fr=f"{text} (code AR24 « {slug or '?'} »).",
-            detail_en=f"{text} (AR24 code '{slug or '?'}').",
+            detail_fr=f"{text} (code AR24 « {slug or '?'} »).{fix_fr}",
+            detail_en=f"{text} (AR24 code '{slug or '?'}').{fix_en}",
             slug=slug,
         )
 

@@ -14,7 +14,7 @@ import re
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from liasse import hookimpl
 from liasse.capabilities import Capability
@@ -25,25 +25,26 @@ from liasse.records import (
     ConsentState,
     CredentialField,
     LetterKind,
-    LetterQuery,
     PaymentMean,
     ProofKind,
-    ProviderContext,
     ProviderInfo,
     ProviderLimits,
     ReceivedFile,
-    RegisteredLetterDraft,
     RemoteConsent,
     RemoteExchange,
     RemoteLetter,
     WebhookNotice,
 )
-from liasse.records.remote import OutgoingDocument
-from liasse.secrets import Secret
 
-from liasse_ar24.client import TITLE, AR24Client
-from liasse_ar24.settings import AR24Settings
+from liasse_ar24.settings import TITLE, AR24Settings
 from liasse_ar24.signing import paris_now_string, parse_paris_date
+
+if TYPE_CHECKING:
+    from liasse.records import LetterQuery, ProviderContext, RegisteredLetterDraft
+    from liasse.records.remote import OutgoingDocument
+    from liasse.secrets import Secret
+
+    from liasse_ar24.client import AR24Client
 
 #: AR24 publishes no size or count limit we could read (providers.md §1.14).
 #: Letters are A4 PDFs (AR-05); 256 MB is the only cap found, Maileva's for one
@@ -52,6 +53,18 @@ LIMITS = ProviderLimits(
     max_file_size=256 * 1024 * 1024,
     media_types=frozenset({"application/pdf"}),
 )
+
+
+def _client(ctx: ProviderContext[AR24Settings]) -> AR24Client:
+    """The HTTP client for this call's account.
+
+    Imported at the first call rather than with this module: discovery
+    (`liasse plugins`, every start-up) loads each plugin module and should
+    not pay for the HTTP stack (P5).
+    """
+    from liasse_ar24.client import AR24Client
+
+    return AR24Client(ctx)
 
 
 @hookimpl
@@ -80,7 +93,7 @@ def liasse_check_access(ctx: ProviderContext[AR24Settings]) -> AccessReport:
     attached to the office's token (``GET user/``) and confirmed; without
     it, the keys alone are tested (``GET user/list``).
     """
-    client = AR24Client(ctx)
+    client = _client(ctx)
     login = ctx.credentials.login.strip() if ctx.credentials else ""
     if not login:
         users = client.users()
@@ -154,7 +167,7 @@ def _lookup_user_id(client: AR24Client, ctx: ProviderContext[AR24Settings], logi
 @hookimpl
 def liasse_link_account(ctx: ProviderContext[AR24Settings]) -> AccountLink:
     """"Autoriser le compte": ``user/request_access``; AR24 e-mails the confirmation link."""
-    client = AR24Client(ctx)
+    client = _client(ctx)
     login = ctx.credentials.login.strip() if ctx.credentials else ""
     result = client.request_access(login)
     return AccountLink(str(result.get("id_user", "")), login, result.get("status") == "attached")
@@ -166,7 +179,7 @@ def liasse_link_account(ctx: ProviderContext[AR24Settings]) -> AccountLink:
 @hookimpl
 def liasse_list_consents(ctx: ProviderContext[AR24Settings]) -> tuple[RemoteConsent, ...]:
     """``GET consent/list``."""
-    client = AR24Client(ctx)
+    client = _client(ctx)
     return tuple(_consent(c) for c in client.consents(_user_id(client, ctx)))
 
 
@@ -175,7 +188,7 @@ def liasse_request_consents(
     ctx: ProviderContext[AR24Settings], emails: tuple[str, ...], delay_days: int
 ) -> tuple[RemoteConsent, ...]:
     """``POST consent/`` with ``email[i]`` and ``delay``."""
-    client = AR24Client(ctx)
+    client = _client(ctx)
     return tuple(_consent(c) for c in client.request_consents(_user_id(client, ctx), list(emails), delay_days))
 
 
@@ -194,7 +207,7 @@ def _consent(raw: dict[str, Any]) -> RemoteConsent:
 @hookimpl
 def liasse_list_payment_means(ctx: ProviderContext[AR24Settings]) -> tuple[PaymentMean, ...]:
     """The ``payment_means`` of ``user/info``."""
-    client = AR24Client(ctx)
+    client = _client(ctx)
     info = client.user_info(_user_id(client, ctx))
     means = info.get("payment_means") or []
     return tuple(
@@ -212,7 +225,7 @@ _ZIP_CITY = re.compile(r"^\s*(?P<zip>\d{4,5})\s+(?P<city>.+?)\s*$")
 @hookimpl
 def liasse_upload_letter_document(ctx: ProviderContext[AR24Settings], document: OutgoingDocument) -> str:
     """``POST attachment/``, streamed; the ``file_id``."""
-    client = AR24Client(ctx)
+    client = _client(ctx)
     return client.upload(_user_id(client, ctx), document.path, document.file_name)
 
 
@@ -221,7 +234,7 @@ def liasse_send_registered_mail(
     ctx: ProviderContext[AR24Settings], letter: RegisteredLetterDraft, idempotency_key: str
 ) -> RemoteExchange:
     """``POST mail/`` with ``ref_client`` = the idempotency key (found again by :func:`liasse_find_sent`)."""
-    client = AR24Client(ctx)
+    client = _client(ctx)
     id_user = _user_id(client, ctx)
     ids = list(letter.document_ids) or [client.upload(id_user, d.path, d.file_name) for d in letter.documents]
     recipient = letter.recipient
@@ -266,7 +279,7 @@ def liasse_validate_letters(
     ctx: ProviderContext[AR24Settings], remote_ids: tuple[str, ...], otp: Secret
 ) -> tuple[RemoteLetter, ...]:
     """``POST mail/valid`` with ``id[i]`` and the OTP (assumed route; see the README)."""
-    client = AR24Client(ctx)
+    client = _client(ctx)
     return tuple(_letter(m) for m in client.validate(_user_id(client, ctx), list(remote_ids), otp.reveal()))
 
 
@@ -275,7 +288,7 @@ def liasse_find_sent(ctx: ProviderContext[AR24Settings], operation: str, idempot
     """The mail whose ``ref_client`` is the key, among the user's (``GET user/mail``)."""
     if operation != "liasse_send_registered_mail":
         return None
-    client = AR24Client(ctx)
+    client = _client(ctx)
     for mail in client.mails(_user_id(client, ctx), ref_client=idempotency_key):
         if str(mail.get("ref_client", "")) == idempotency_key:
             return RemoteExchange(str(mail.get("id", "")), _date(mail.get("date")) or dt.datetime.now(dt.UTC))
@@ -288,13 +301,13 @@ def liasse_find_sent(ctx: ProviderContext[AR24Settings], operation: str, idempot
 @hookimpl
 def liasse_read_letter(ctx: ProviderContext[AR24Settings], remote_id: str) -> RemoteLetter:
     """``GET mail/?id=``."""
-    return _letter(AR24Client(ctx).mail(remote_id))
+    return _letter(_client(ctx).mail(remote_id))
 
 
 @hookimpl
 def liasse_list_letters(ctx: ProviderContext[AR24Settings], query: LetterQuery) -> tuple[RemoteLetter, ...]:
     """``GET user/mail`` with ``status``, ``start``, ``end``, ``ref_client``."""
-    client = AR24Client(ctx)
+    client = _client(ctx)
     mails = client.mails(
         _user_id(client, ctx),
         status=query.status or "",
@@ -336,7 +349,7 @@ def liasse_fetch_proof(
     ctx: ProviderContext[AR24Settings], remote_id: str, proof: ProofKind, dest_dir: Path
 ) -> ReceivedFile:
     """The proof's URL from the mail details, downloaded and hashed."""
-    client = AR24Client(ctx)
+    client = _client(ctx)
     url = client.mail(remote_id).get(f"proof_{proof.value}_url")
     if not url:
         raise ProviderError(

@@ -8,6 +8,10 @@ from liasse.secrets import Secret
 from liasse.settings import ProviderSettings, secret_field, setting
 
 
+#: The provider's name as users see it: menus, messages, errors.
+TITLE = "AR24"
+
+
 @attrs.frozen(kw_only=True)
 class AR24Settings(ProviderSettings):
     """Office-level API keys AR24 gives an integrator (by e-mail to api@ar24.fr).

@@ -199,6 +199,9 @@ def test_unknown_user_is_a_provider_error_quoting_the_slug(running: RunningSandb
     assert not isinstance(caught.value, AccessDenied)
     assert "user_not_exist" in str(caught.value)
     assert "L'utilisateur n'existe pas" in str(caught.value)
+    # AR24's words only name the problem: liasse adds what to do about it.
+    assert "Vérifiez l'e-mail du compte AR24 dans vos réglages" in caught.value.message("fr")
+    assert "create that account on ar24.fr" in caught.value.message("en")
 
 
 def test_unconfirmed_user_fails_the_test_with_what_to_do() -> None:

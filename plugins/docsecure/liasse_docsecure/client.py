@@ -38,13 +38,12 @@ from liasse.records import (
 from liasse.secrets import withhold
 from liasse.webhooks.signatures import body_event_id, lower_headers, unreadable_payload, verify_standard
 
-from liasse_docsecure.settings import DocSecureSettings
+from liasse_docsecure.settings import TITLE, DocSecureSettings
 
 if TYPE_CHECKING:
     import requests
 
 API = "/api/v1"
-TITLE = "DocSecure"
 #: Exchanges asked per page of the feed.
 PAGE_SIZE = 200
 #: DocSecure's words for an exchange's state, in liasse's.

@@ -8,6 +8,10 @@ from liasse.secrets import Secret
 from liasse.settings import ProviderSettings, secret_list_field, setting
 
 
+#: The provider's name as users see it: menus, messages, errors.
+TITLE = "DocSecure"
+
+
 @attrs.frozen(kw_only=True)
 class DocSecureSettings(ProviderSettings):
     """Office-level settings; each user's e-mail and password are stored encrypted, not here."""

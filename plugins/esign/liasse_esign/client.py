@@ -34,12 +34,11 @@ from liasse.records import (
 from liasse.secrets import withhold
 from liasse.webhooks.signatures import json_event_id, unreadable_payload, verify_yousign
 
-from liasse_esign.settings import ESignSettings
+from liasse_esign.settings import TITLE, ESignSettings
 
 if TYPE_CHECKING:
     import requests
 
-TITLE = "ESign"
 
 #: Yousign's hosts, to tell the user which environment the key opens.
 _SANDBOX_HOST = "api-sandbox.yousign.app"

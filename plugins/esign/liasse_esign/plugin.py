@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from liasse import hookimpl
 from liasse.capabilities import Capability
@@ -18,20 +19,37 @@ from liasse.records import (
     ProviderContext,
     ProviderInfo,
     ProviderLimits,
-    ReceivedFile,
-    ReminderChannel,
-    ReminderReceipt,
-    RemoteExchange,
-    RemoteStatus,
-    SignatureRequestDraft,
-    StatusPage,
-    WebhookNotice,
 )
 
-from liasse_esign.client import TITLE, ESignClient, read_webhook
-from liasse_esign.settings import ESignSettings
+from liasse_esign.settings import TITLE, ESignSettings
+
+if TYPE_CHECKING:
+    from liasse.records import (
+        ReceivedFile,
+        ReminderChannel,
+        ReminderReceipt,
+        RemoteExchange,
+        RemoteStatus,
+        SignatureRequestDraft,
+        StatusPage,
+        WebhookNotice,
+    )
+    from liasse_esign.client import ESignClient
 
 Ctx = ProviderContext[ESignSettings]
+
+
+def _client(ctx: Ctx) -> ESignClient:
+    """The HTTP client for this call's account.
+
+    Imported at the first call rather than with this module: discovery
+    (`liasse plugins`, every start-up) loads each plugin module and should
+    not pay for the HTTP stack (P5).
+    """
+    from liasse_esign.client import ESignClient
+
+    return ESignClient(ctx)
+
 
 #: What Yousign accepts for a document to sign (developers.yousign.com "Limits"):
 #: 50 MB per document, 50 documents per signature request. Yousign also takes
@@ -69,7 +87,7 @@ def liasse_check_access(ctx: ProviderContext[ESignSettings]) -> AccessReport:
     says which Yousign environment answered, since sandbox signatures have no
     legal value.
     """
-    client = ESignClient(ctx)
+    client = _client(ctx)
     workspace = client.default_workspace()
     environment_fr, environment_en = client.environment()
     # AccessReport carries one sentence: written in the process's language.
@@ -83,7 +101,7 @@ def liasse_check_access(ctx: ProviderContext[ESignSettings]) -> AccessReport:
 @hookimpl
 def liasse_request_signature(ctx: Ctx, request: SignatureRequestDraft, idempotency_key: str) -> RemoteExchange:
     """ES-08, ES-12: one Yousign request with every document and signer, activated (status 1 "awaiting signature")."""
-    return ESignClient(ctx).request_signature(request, idempotency_key)
+    return _client(ctx).request_signature(request, idempotency_key)
 
 
 @hookimpl
@@ -91,46 +109,48 @@ def liasse_find_sent(ctx: Ctx, operation: str, idempotency_key: str) -> RemoteEx
     """The request an interrupted send created, found by its ``external_id`` (Yousign has no idempotency key)."""
     if operation != "liasse_request_signature":
         return None
-    return ESignClient(ctx).find_sent(idempotency_key)
+    return _client(ctx).find_sent(idempotency_key)
 
 
 @hookimpl
 def liasse_read_status(ctx: Ctx, remote_id: str) -> RemoteStatus:
     """ES-10: the request as Yousign has it now (a webhook's re-read, and the polling fallback)."""
-    return ESignClient(ctx).read_status(remote_id)
+    return _client(ctx).read_status(remote_id)
 
 
 @hookimpl
 def liasse_sync_status(ctx: Ctx, cursor: str | None) -> StatusPage:
     """The sent requests' statuses, a page at a time (the polling fallback of lost webhooks)."""
-    return ESignClient(ctx).sync_page(cursor)
+    return _client(ctx).sync_page(cursor)
 
 
 @hookimpl
 def liasse_fetch_document(ctx: Ctx, remote_id: str, dest_dir: Path) -> ReceivedFile:
     """ES-10: the signed PDF (``version=completed``), streamed into ``dest_dir``."""
-    return ESignClient(ctx).download_signed(remote_id, dest_dir)
+    return _client(ctx).download_signed(remote_id, dest_dir)
 
 
 @hookimpl
 def liasse_fetch_attestation(ctx: Ctx, remote_id: str, dest_dir: Path) -> ReceivedFile:
     """Yousign's audit trail of a done request: the proof of who signed, when and how."""
-    return ESignClient(ctx).download_audit_trail(remote_id, dest_dir)
+    return _client(ctx).download_audit_trail(remote_id, dest_dir)
 
 
 @hookimpl
 def liasse_remind(ctx: Ctx, remote_id: str, channel: ReminderChannel, idempotency_key: str) -> ReminderReceipt:
     """``send_reminder`` to every signer still waiting; Yousign reminds by e-mail whatever the channel."""
-    return ESignClient(ctx).remind(remote_id)
+    return _client(ctx).remind(remote_id)
 
 
 @hookimpl
 def liasse_cancel_signature(ctx: Ctx, remote_id: str, reason: str) -> RemoteStatus:
     """Cancel an ongoing request (Yousign ``cancel``, reason ``contractualization_aborted`` … ``other``)."""
-    return ESignClient(ctx).cancel(remote_id, reason)
+    return _client(ctx).cancel(remote_id, reason)
 
 
 @hookimpl
 def liasse_read_webhook(ctx: Ctx, headers: Mapping[str, str], body: bytes) -> WebhookNotice:
     """A Yousign delivery: ``X-Yousign-Signature-256`` checked on the raw body against the office's secrets."""
+    from liasse_esign.client import read_webhook  # on first use, as in _client
+
     return read_webhook(headers, body, ctx.settings.webhook_secrets)

@@ -16,6 +16,10 @@ from liasse.secrets import Secret
 from liasse.settings import ProviderSettings, secret_field, secret_list_field
 
 
+#: The provider's name as users see it: menus, messages, errors.
+TITLE = "ESign"
+
+
 @attrs.frozen(kw_only=True)
 class ESignSettings(ProviderSettings):
     """Office-level settings: Yousign keys belong to the office, not to each user (ES-01).

@@ -39,13 +39,12 @@ from liasse.records import (
 from liasse.secrets import REDACTED, Secret, withhold
 from liasse.webhooks.signatures import unreadable_payload, verify_standard
 
-from liasse_juriszone.settings import JurisZoneSettings
+from liasse_juriszone.settings import TITLE, JurisZoneSettings
 
 if TYPE_CHECKING:
     import requests
 
 API = "/api/v1"
-TITLE = "JurisZone"
 #: The header that names the office's entity; the API key travels as a bearer token.
 ENTITY_HEADER = "X-JurisZone-Entity"
 

@@ -4,31 +4,49 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from liasse import hookimpl
 from liasse.capabilities import Capability
 from liasse.records import (
     AccessReport,
-    DocumentBatch,
-    OutgoingDocument,
     ProviderContext,
     ProviderInfo,
     ProviderLimits,
-    ReceivedFile,
     RemoteExchange,
-    RemoteSharedFile,
-    RemoteStatus,
-    ShareDraft,
-    SharedFileDraft,
-    ShareEventPage,
-    StatusPage,
-    WebhookNotice,
 )
 
-from liasse_juriszone.client import TITLE, JurisZoneClient, read_webhook
-from liasse_juriszone.settings import JurisZoneSettings
+from liasse_juriszone.settings import TITLE, JurisZoneSettings
+
+if TYPE_CHECKING:
+    from liasse.records import (
+        DocumentBatch,
+        OutgoingDocument,
+        ReceivedFile,
+        RemoteSharedFile,
+        RemoteStatus,
+        ShareDraft,
+        SharedFileDraft,
+        ShareEventPage,
+        StatusPage,
+        WebhookNotice,
+    )
+    from liasse_juriszone.client import JurisZoneClient
 
 Ctx = ProviderContext[JurisZoneSettings]
+
+
+def _client(ctx: Ctx) -> JurisZoneClient:
+    """The HTTP client for this call's account.
+
+    Imported at the first call rather than with this module: discovery
+    (`liasse plugins`, every start-up) loads each plugin module and should
+    not pay for the HTTP stack (P5).
+    """
+    from liasse_juriszone.client import JurisZoneClient
+
+    return JurisZoneClient(ctx)
+
 
 #: What liasse assumes JurisZone accepts (no published limits): what a notarial
 #: file holds (PDF, Office and OpenDocument, scans and photos of identity papers),
@@ -71,7 +89,7 @@ def liasse_provider_info() -> ProviderInfo:
 @hookimpl
 def liasse_check_access(ctx: Ctx) -> AccessReport:
     """"Tester l'accès au service": the entity answers to the office's keys."""
-    entity = JurisZoneClient(ctx).entity()
+    entity = _client(ctx).entity()
     return AccessReport(ok=True, account=str(entity["name"]), detail=str(entity.get("email", "")))
 
 
@@ -84,7 +102,7 @@ def liasse_provider_limits(ctx: Ctx) -> ProviderLimits:
 @hookimpl
 def liasse_export_file(ctx: Ctx, file: SharedFileDraft, idempotency_key: str) -> RemoteSharedFile:
     """JZ-02: "Exporter vers JurisZone", the file with its parties."""
-    return JurisZoneClient(ctx).export_file(file, idempotency_key)
+    return _client(ctx).export_file(file, idempotency_key)
 
 
 @hookimpl
@@ -92,49 +110,49 @@ def liasse_upload_documents(
     ctx: Ctx, file_number: str, documents: Sequence[OutgoingDocument], idempotency_key: str
 ) -> DocumentBatch:
     """JZ-03: documents dropped into the file's "Documents" section, streamed."""
-    return JurisZoneClient(ctx).upload_documents(file_number, documents, idempotency_key)
+    return _client(ctx).upload_documents(file_number, documents, idempotency_key)
 
 
 @hookimpl
 def liasse_list_shared_documents(ctx: Ctx, file_number: str) -> DocumentBatch:
     """JZ-06: the file's documents, those recipients returned or added included."""
-    return JurisZoneClient(ctx).documents(file_number)
+    return _client(ctx).documents(file_number)
 
 
 @hookimpl
 def liasse_share_documents(ctx: Ctx, share: ShareDraft, idempotency_key: str) -> RemoteExchange:
     """JZ-04: "Partager les documents sélectionnés", then "Terminer et accepter"."""
-    return JurisZoneClient(ctx).share(share, idempotency_key)
+    return _client(ctx).share(share, idempotency_key)
 
 
 @hookimpl
 def liasse_share_events(ctx: Ctx, cursor: str | None) -> ShareEventPage:
     """JZ-05 … JZ-08: the event feed, one page."""
-    return JurisZoneClient(ctx).events(cursor)
+    return _client(ctx).events(cursor)
 
 
 @hookimpl
 def liasse_sync_status(ctx: Ctx, cursor: str | None) -> StatusPage:
     """The shares the next page of events concerns, re-read."""
-    return JurisZoneClient(ctx).statuses(cursor)
+    return _client(ctx).statuses(cursor)
 
 
 @hookimpl
 def liasse_read_status(ctx: Ctx, remote_id: str) -> RemoteStatus:
     """One share as JurisZone has it now."""
-    return JurisZoneClient(ctx).share_status(remote_id)
+    return _client(ctx).share_status(remote_id)
 
 
 @hookimpl
 def liasse_fetch_document(ctx: Ctx, remote_id: str, dest_dir: Path) -> ReceivedFile:
     """JZ-06: a document of a file (one a recipient returned), streamed to ``dest_dir``."""
-    return JurisZoneClient(ctx).download(remote_id, dest_dir, LIMITS.max_file_size)
+    return _client(ctx).download(remote_id, dest_dir, LIMITS.max_file_size)
 
 
 @hookimpl
 def liasse_find_sent(ctx: Ctx, operation: str, idempotency_key: str) -> RemoteExchange | None:
     """Reconciliation: the share or upload an earlier attempt under this key made (README "Idempotency")."""
-    client = JurisZoneClient(ctx)
+    client = _client(ctx)
     if operation == "liasse_share_documents":
         return client.shared_with(idempotency_key)
     if operation == "liasse_upload_documents":
@@ -151,4 +169,6 @@ def liasse_find_sent(ctx: Ctx, operation: str, idempotency_key: str) -> RemoteEx
 @hookimpl
 def liasse_read_webhook(ctx: Ctx, headers: Mapping[str, str], body: bytes) -> WebhookNotice:
     """A share changed at JurisZone (Standard Webhooks); liasse then reads the event feed."""
+    from liasse_juriszone.client import read_webhook  # on first use, as in _client
+
     return read_webhook(headers, body, ctx.settings)

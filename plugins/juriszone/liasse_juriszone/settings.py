@@ -17,6 +17,10 @@ from liasse.secrets import Secret
 from liasse.settings import ProviderSettings, secret_field, secret_list_field
 
 
+#: The provider's name as users see it: menus, messages, errors.
+TITLE = "JurisZone"
+
+
 @attrs.frozen(kw_only=True)
 class JurisZoneSettings(ProviderSettings):
     """Office-level settings (JZ-01): the office's entity at JurisZone, not each user's account.
