@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from liasse_hostapi.reference.demo_documents import simple_pdf
+import pytest
 from screens_support import CHROMIUM, browser, page, served, shot, toast
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is needed: apt-get install chromium (.ci/run does)")

@@ -15,6 +15,7 @@ import io
 import re
 import time
 
+import pytest
 from screens_support import CHROMIUM, browser, page, served, shot, toast
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is needed: apt-get install chromium (.ci/run does)")
