@@ -228,3 +228,19 @@ def test_fw07_es10_liasse_serve_subscribes_its_webhook_endpoint_at_esign(served:
     assert [s["endpoint"] for s in answer.json()] == [f"{served.url}/liasse/webhooks/esign"]
     secret = (served.workdir / "secrets" / "esign_webhook").read_text(encoding="utf-8")
     assert len(secret) == 32 and (served.workdir / "secrets" / "esign_webhook").stat().st_mode & 0o077 == 0
+
+
+def test_fw07_js02_a_file_made_from_a_stored_pdf_opens_and_takes_its_signers_on_the_screen(served: ServedOffice, browser: requests.Session) -> None:
+    from liasse_hostapi.records import OwnerKind, OwnerRef
+
+    pdf = next(a for a in served.liasse.host.attachments.list(OwnerRef(OwnerKind.ACCOUNT, "2950")) if a.media_type == "application/pdf")
+    made = desk(served).create_from_attachment(pdf.id)
+    page = browser.get(f"{served.url}/s/esign/files/{made.id}", timeout=30)
+    assert page.status_code == 200 and pdf.file_name in page.text and "événement n°" not in page.text
+    page = browser.post(
+        f"{served.url}/s/esign/files/{made.id}/signers",
+        data={"role": "event_third_party", "last_name": "MARTIN", "first_name": "Jacques", "email": "jacques.martin@free.fr", "mobile": "06 54 55 99 87", "page": "1", "x": "20", "y": "20"},
+        timeout=30,
+    )
+    assert "Signataire Jacques MARTIN (tiers de l'événement) ajouté au dossier." in toasts(page, "success")
+    assert [s.mobile for s in desk(served).file(made.id).signers] == ["+33654559987"]
