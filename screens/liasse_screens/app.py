@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets as _secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from flask import Flask, current_app, flash, g, redirect, request, session, url_
 from flask.typing import ResponseReturnValue
 from liasse_hostapi.errors import HostLookupError
 from werkzeug.exceptions import BadRequest
+from werkzeug.utils import secure_filename
 from liasse_hostapi.records import AccountKind
 
 from liasse.app import Liasse
@@ -44,6 +46,25 @@ def office_liasse() -> Liasse:
     """The office the application serves."""
     liasse: Liasse = current_app.extensions["liasse"]
     return liasse
+
+
+def provider_title(provider: str) -> str:
+    """The provider's name as users read it ("DocSecure", "ESign")."""
+    return office_liasse().provider(provider).title
+
+
+def save_uploads(parent: Path, prefix: str) -> list[Path]:
+    """The form's ``file`` uploads, each streamed to disk in a fresh folder under ``parent``, under a safe name."""
+    uploads = [f for f in request.files.getlist("file") if f and f.filename]
+    if not uploads:
+        return []
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    paths: list[Path] = []
+    for upload in uploads:
+        target = folder / (secure_filename(upload.filename or "") or "document")
+        upload.save(target)
+        paths.append(target)
+    return paths
 
 
 def acting_user() -> str:
@@ -130,7 +151,7 @@ def _safe_count(screens: CapabilityScreens, provider: str, number: str | None) -
 
 def create_app(liasse: Liasse, sandboxes: dict[str, RunningSandbox], workdir: Path) -> Flask:
     """The screens' application over ``liasse`` (an opened office) and the running ``sandboxes``."""
-    from liasse_screens import exchange, home, recipient, registered, settings_views
+    from liasse_screens import exchange, home, recipient, registered, settings_views, sharing, signature
 
     app = Flask("liasse_screens", root_path=str(Path(__file__).parent))
     # A fresh key per run: the session holds only the acting user and flashed messages.
@@ -141,6 +162,8 @@ def create_app(liasse: Liasse, sandboxes: dict[str, RunningSandbox], workdir: Pa
     app.extensions["liasse_workdir"] = workdir
     exchange.declare()
     registered.declare()
+    signature.declare()
+    sharing.declare()
     built: dict[Capability, CapabilityScreens] = {}
     for capability, factory in menus.registered().items():
         screens = factory()

@@ -8,7 +8,6 @@ and shows what came back; a confirmation top-right says what happened.
 from __future__ import annotations
 
 import enum
-import tempfile
 from pathlib import Path
 from typing import TypeVar
 
@@ -16,7 +15,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from liasse_hostapi.records import Account, AccountingDocumentKind, MatterStatus, ParticipationState
 from werkzeug.exceptions import BadRequest
-from werkzeug.utils import secure_filename
 
 from liasse.capabilities import Capability
 from liasse.desk import ContactForm, ContactProgress, DocumentSelection, ExchangeDesk, ExchangeFilter
@@ -24,7 +22,7 @@ from liasse.errors import BankDetailsNeeded, LiasseError
 from liasse.records import BankDetails, ContactKind, DocumentType, ReminderChannel
 from liasse.states import RequestState, SendState
 from liasse_screens import menus
-from liasse_screens.app import acting_user, office_liasse
+from liasse_screens.app import acting_user, office_liasse, provider_title, save_uploads
 from liasse_screens.menus import CapabilityScreens, MenuEntry
 
 #: The accounting documents' words (the manual's), for the send screen (DS-17).
@@ -479,11 +477,6 @@ def blueprint() -> Blueprint:
     return bp
 
 
-def provider_title(provider: str) -> str:
-    """The provider's name as users read it (DocSecure)."""
-    return office_liasse().provider(provider).title
-
-
 def _can_see_others(provider: str) -> bool:
     """Whether the acting user has the right behind the user selector (DS-33)."""
     from liasse_hostapi.records import Right
@@ -536,17 +529,7 @@ def _back(provider: str) -> ResponseReturnValue:
 
 def _uploaded_files(d: ExchangeDesk) -> list[Path]:
     """Files added on the send screen, written where the desk keeps outgoing files (streamed to disk)."""
-    paths: list[Path] = []
-    uploads = [f for f in request.files.getlist("file") if f and f.filename]
-    if not uploads:
-        return paths
-    folder = Path(tempfile.mkdtemp(prefix="send-", dir=d.work_dir("uploads")))
-    for upload in uploads:
-        name = secure_filename(upload.filename or "") or "document"
-        target = folder / name
-        upload.save(target)
-        paths.append(target)
-    return paths
+    return save_uploads(d.work_dir("uploads"), "send-")
 
 
 def _contact_dialog(d: ExchangeDesk, account: Account, form: ContactForm, source: str, next_url: str) -> str:

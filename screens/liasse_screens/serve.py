@@ -35,9 +35,6 @@ class PortInUse(LiasseError):
     fr = "Le port {port} de 127.0.0.1 est déjà utilisé par un autre programme : choisissez-en un autre avec --port (0 : un port libre)."
     en = "Port {port} on 127.0.0.1 is already in use by another program: choose another one with --port (0: a free one)."
 
-#: Providers whose sandbox takes a webhook subscription through its API, and the secret file it gets.
-#: DocSecure's API (README "Webhooks"): POST /api/v1/webhooks {"url", "signed"} answers the signing secret.
-_WEBHOOK_SUBSCRIPTIONS: dict[str, str] = {"docsecure": "/api/v1/webhooks"}
 
 
 @attrs.define
@@ -94,16 +91,71 @@ def _with_webhook_secrets(config: Path, providers: list[str]) -> None:
     config.write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
-def _subscribe(liasse: Liasse, name: str, sandbox: RunningSandbox, endpoint: str, workdir: Path) -> None:
-    """What the office's administrator does once: subscribe liasse's endpoint, keep the secret."""
+#: ``subscribe(liasse, name, sandbox, endpoint)``: the subscription's secret, None when the sandbox has no account for it.
+Subscriber = Callable[[Liasse, str, RunningSandbox, str], "str | None"]
+
+
+def _subscribe_docsecure(liasse: Liasse, name: str, sandbox: RunningSandbox, endpoint: str) -> str | None:
+    """DocSecure's API (README "Webhooks"): ``POST /api/v1/webhooks {"url", "signed"}`` answers the signing secret."""
     account = sandbox.sandbox.user_account
     if account is None:
-        return
-    api = f"{sandbox.url}{_WEBHOOK_SUBSCRIPTIONS[name]}"
+        return None
+    api = f"{sandbox.url}/api/v1/webhooks"
     answer = requests.post(api, json={"url": endpoint, "signed": True}, auth=(account.login, account.secret), timeout=10)
     answer.raise_for_status()
+    return str(answer.json()["secret"])
+
+
+def _subscribe_esign(liasse: Liasse, name: str, sandbox: RunningSandbox, endpoint: str) -> str | None:
+    """ES-10: Yousign's ``POST /v3/webhooks {"endpoint"}`` with the office's API key answers the ``secret_key`` (shown once).
+
+    Done over HTTP like DocSecure's, before ``webhook_secrets`` has a file
+    to point at: the office's settings cannot be read until the secret exists.
+    """
+    key = sandbox.sandbox.demo_secrets.get("api_key")
+    if key is None:
+        return None
+    answer = requests.post(
+        f"{sandbox.url}{sandbox.sandbox.api_root}/webhooks",
+        json={"endpoint": endpoint, "description": "liasse serve", "subscribed_events": ["*"]},
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=10,
+    )
+    answer.raise_for_status()
+    return str(answer.json()["secret_key"])
+
+
+def _subscribe_juriszone(liasse: Liasse, name: str, sandbox: RunningSandbox, endpoint: str) -> str | None:
+    """JZ-05 … JZ-08: JurisZone's ``POST /api/v1/webhooks {"url"}`` with the entity's keys answers the signing ``secret``."""
+    keys = sandbox.sandbox.demo_secrets
+    if "entity_key" not in keys or "api_key" not in keys:
+        return None
+    answer = requests.post(
+        f"{sandbox.url}/api/v1/webhooks",
+        json={"url": endpoint},
+        headers={"X-JurisZone-Entity": keys["entity_key"], "Authorization": f"Bearer {keys['api_key']}"},
+        timeout=10,
+    )
+    answer.raise_for_status()
+    return str(answer.json()["secret"])
+
+
+#: Providers whose sandbox takes a webhook subscription through its API, and how to subscribe;
+#: the answer's secret goes to ``secrets/<name>_webhook``, where ``webhook_secrets`` points.
+_WEBHOOK_SUBSCRIPTIONS: dict[str, Subscriber] = {
+    "docsecure": _subscribe_docsecure,
+    "esign": _subscribe_esign,
+    "juriszone": _subscribe_juriszone,
+}
+
+
+def _subscribe(liasse: Liasse, name: str, sandbox: RunningSandbox, endpoint: str, workdir: Path) -> None:
+    """What the office's administrator does once: subscribe liasse's endpoint, keep the secret."""
+    secret = _WEBHOOK_SUBSCRIPTIONS[name](liasse, name, sandbox, endpoint)
+    if secret is None:
+        return
     secret_file = workdir / "secrets" / f"{name}_webhook"
-    secret_file.write_text(answer.json()["secret"], encoding="utf-8")
+    secret_file.write_text(secret, encoding="utf-8")
     secret_file.chmod(0o600)
 
 
