@@ -37,7 +37,6 @@ from liasse.records import (
 )
 
 from liasse_ar24.settings import TITLE, AR24Settings
-from liasse_ar24.signing import paris_now_string, parse_paris_date
 
 if TYPE_CHECKING:
     from liasse.records import LetterQuery, ProviderContext, RegisteredLetterDraft
@@ -312,8 +311,8 @@ def liasse_list_letters(ctx: ProviderContext[AR24Settings], query: LetterQuery) 
     mails = client.mails(
         _user_id(client, ctx),
         status=query.status or "",
-        start=paris_now_string(query.since) if query.since else "",
-        end=paris_now_string(query.until) if query.until else "",
+        start=_paris(query.since) if query.since else "",
+        end=_paris(query.until) if query.until else "",
         ref_client=query.reference or "",
     )
     return tuple(_letter(m) for m in mails)
@@ -388,5 +387,14 @@ def _date(value: Any) -> dt.datetime | None:
     """An AR24 date (Paris time) as an aware UTC datetime; None when absent or unreadable."""
     if not value:
         return None
+    from liasse_ar24.signing import parse_paris_date  # with the client's modules, at first use (P5)
+
     found = parse_paris_date(str(value))
     return found[0] if found else None
+
+
+def _paris(moment: dt.datetime) -> str:
+    """A moment as AR24 writes dates (Europe/Paris); the signing module loads at first use, as the client does (P5)."""
+    from liasse_ar24.signing import paris_now_string
+
+    return paris_now_string(moment)
