@@ -10,34 +10,13 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
 from liasse_screens.serve import ServedOffice, start
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedOffice]:
-    office = start(0, tmp_path_factory.mktemp("office"), poll_every=0)
-    try:
-        yield office
-    finally:
-        office.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        yield session
-
-
-def toasts(page: requests.Response, kind: str) -> list[str]:
-    """The messages shown top-right in ``kind`` (success, error, warning)."""
-    found = re.findall(rf'<div class="toast {kind}"[^>]*>(.*?)</div>', page.text, flags=re.S)
-    return [html.unescape(text.strip()) for text in found]
+from screens_http import browser, served, toasts  # noqa: F401  (fixtures)
 
 
 def field(page: requests.Response, name: str) -> str:
@@ -314,3 +293,17 @@ def test_fw07_a_port_in_use_is_a_sentence_and_nothing_is_left_running(served: Se
     assert "--port" in refused.value.message("en")
     # The second office's sandboxes and worker were stopped on the way out.
     assert threading.active_count() <= before
+
+
+def test_fw07_an_action_never_sends_the_clerk_to_another_site(served: ServedOffice, browser: requests.Session) -> None:
+    """A ``next`` field or a referrer naming another site is ignored: back to the screen's own default (no open redirect)."""
+    from urllib.parse import urlsplit
+
+    browser.get(f"{served.url}/", timeout=30)
+    for evil in ("https://evil.example/phish", "//evil.example/phish"):
+        done = browser.post(
+            f"{served.url}/user", data={"user": "FICH", "next": evil}, headers={"Referer": evil}, allow_redirects=False, timeout=30
+        )
+        assert done.status_code in (302, 303), done.status_code
+        target = urlsplit(done.headers["Location"])
+        assert target.netloc in ("", urlsplit(served.url).netloc), done.headers["Location"]

@@ -10,40 +10,18 @@ from __future__ import annotations
 import html
 import re
 import time
-from collections.abc import Iterator
 
 import pyotp
-import pytest
 import requests
 from liasse_ar24.sandbox_letters import DEMO_OTP_KEY
 
 from liasse.registered import RegisteredDesk
 from liasse.states import LetterState
-from liasse_screens.serve import ServedOffice, start
+from liasse_screens.serve import ServedOffice
+from screens_http import browser, served, toasts  # noqa: F401  (fixtures)
 
 DURAND = "email:sophie.durand@orange.fr"
 LEFEBVRE = "email:marc.lefebvre@gmail.com"
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedOffice]:
-    office = start(0, tmp_path_factory.mktemp("office"), poll_every=0)
-    try:
-        yield office
-    finally:
-        office.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        yield session
-
-
-def toasts(page: requests.Response, kind: str) -> list[str]:
-    """The messages shown top-right in ``kind`` (success, error, warning)."""
-    found = re.findall(rf'<div class="toast {kind}"[^>]*>(.*?)</div>', page.text, flags=re.S)
-    return [html.unescape(text.strip()) for text in found]
 
 
 def desk(served: ServedOffice) -> RegisteredDesk:

@@ -8,36 +8,14 @@ desk (a refused share leaves no share behind, a refused export no file).
 from __future__ import annotations
 
 import datetime as dt
-import html
-import re
-from collections.abc import Iterator
 
 import pytest
 import requests
 from liasse_hostapi.reference.demo_documents import simple_pdf
 
 from liasse.sharing import ShareDesk
-from liasse_screens.serve import ServedOffice, start
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedOffice]:
-    office = start(0, tmp_path_factory.mktemp("office"), poll_every=0)
-    try:
-        yield office
-    finally:
-        office.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        yield session
-
-
-def toasts(page: requests.Response, kind: str) -> list[str]:
-    found = re.findall(rf'<div class="toast {kind}"[^>]*>(.*?)</div>', page.text, flags=re.S)
-    return [html.unescape(text.strip()) for text in found]
+from liasse_screens.serve import ServedOffice
+from screens_http import browser, served, toasts  # noqa: F401  (fixtures)
 
 
 def zone(served: ServedOffice) -> ShareDesk:
@@ -110,3 +88,14 @@ def test_fw07_jz06_shares_list_and_sync(served: ServedOffice, browser: requests.
     assert page.url.startswith(served.url) and "Suivi actualisé" in toasts(page, "success")[0]
     page = browser.post(f"{served.url}/z/juriszone/documents/424242/import", timeout=30)
     assert "introuvable" in toasts(page, "error")[0]
+
+
+def test_fw07_jz05_cote_client_moves_juriszone_eleven_days_on_so_a_share_expires(served: ServedOffice, browser: requests.Session) -> None:
+    """The demo's "eleven days later the share has expired" is one click on "Côté client" (the sandbox's own clock)."""
+    clock = f"{served.sandboxes['juriszone'].url}/_sandbox/clock"
+    before = requests.get(clock, timeout=10).json()["offset_seconds"]
+    page = browser.post(f"{served.url}/recipient/juriszone/clock", timeout=30)
+    assert page.status_code == 200
+    assert any("avancée de 11 jours" in t for t in toasts(page, "success")), page.text
+    assert requests.get(clock, timeout=10).json()["offset_seconds"] - before == 11 * 86400
+    requests.post(clock, json={"advance_seconds": -11 * 86400}, timeout=10)  # the module's other tests keep today's date

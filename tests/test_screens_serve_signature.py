@@ -8,39 +8,19 @@ stays in its last good state after every refusal).
 
 from __future__ import annotations
 
-import html
 import io
 import re
-from collections.abc import Iterator
+from pathlib import Path
 
-import pytest
 import requests
 from PIL import Image
 
 from liasse.signing import SignatureFile, SigningDesk
+from liasse_hostapi.records import NewAttachment, OwnerKind, OwnerRef
+from liasse_hostapi.reference.demo_documents import simple_pdf
 from liasse.states import SignatureState
-from liasse_screens.serve import ServedOffice, start
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedOffice]:
-    office = start(0, tmp_path_factory.mktemp("office"), poll_every=0)
-    try:
-        yield office
-    finally:
-        office.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        yield session
-
-
-def toasts(page: requests.Response, kind: str) -> list[str]:
-    """The messages shown top-right in ``kind`` (success, error, warning)."""
-    found = re.findall(rf'<div class="toast {kind}"[^>]*>(.*?)</div>', page.text, flags=re.S)
-    return [html.unescape(text.strip()) for text in found]
+from liasse_screens.serve import ServedOffice
+from screens_http import browser, served, toasts  # noqa: F401  (fixtures)
 
 
 def desk(served: ServedOffice) -> SigningDesk:
@@ -244,3 +224,29 @@ def test_fw07_js02_a_file_made_from_a_stored_pdf_opens_and_takes_its_signers_on_
     )
     assert "Signataire Jacques MARTIN (tiers de l'événement) ajouté au dossier." in toasts(page, "success")
     assert [s.mobile for s in desk(served).file(made.id).signers] == ["+33654559987"]
+
+
+def test_fw07_js02_a_stored_pdf_of_the_account_is_signed_from_its_row(
+    served: ServedOffice, browser: requests.Session, tmp_path: Path
+) -> None:
+    """"Signer avec ESign" on a PDF attachment makes a signature file from it, opened for its signers (JS-02, any provider)."""
+    pdf = tmp_path / "Mandat de vente.pdf"
+    pdf.write_bytes(simple_pdf(office_name="Étude FICHORGA", title="Mandat de vente", lines=["Signé par les vendeurs."]))
+    stored = served.liasse.host.attachments.add(
+        NewAttachment(
+            owner=OwnerRef(OwnerKind.ACCOUNT, "2950"),
+            file_name="Mandat de vente.pdf",
+            title="Mandat de vente",
+            media_type="application/pdf",
+            origin="Rédigé à l'étude",
+        ),
+        pdf,
+    )
+    page = browser.get(f"{served.url}/accounts/2950", timeout=30)
+    action = f"/s/esign/attachments/{stored.id}/sign"
+    assert action in page.text, "the PDF's row has its Signer button"
+    made = browser.post(f"{served.url}{action}", timeout=30)
+    assert made.status_code == 200
+    assert any("Fichier de signature créé depuis" in t for t in toasts(made, "success")), made.text
+    files = [f for f in desk(served).files() if f.source_attachment_id == stored.id]
+    assert len(files) == 1 and files[0].state is SignatureState.TO_SEND

@@ -14,6 +14,7 @@ import secrets as _secrets
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
@@ -27,6 +28,7 @@ from liasse.app import Liasse
 from liasse.capabilities import Capability
 from liasse.demo import DEMO_USER
 from liasse.errors import CredentialsMissing, LiasseError
+from liasse.files import shown_size
 from liasse.sandbox import RunningSandbox
 from liasse_screens import menus
 from liasse_screens.menus import CapabilityScreens
@@ -91,20 +93,38 @@ def format_datetime(value: dt.datetime | None) -> str:
 
 
 def format_size(size: int | None) -> str:
-    """A file size in French units (Ko, Mo)."""
-    if size is None:
-        return ""
-    if size < 1024:
-        return f"{size} o"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} Ko".replace(".", ",")
-    return f"{size / 1024 / 1024:.1f} Mo".replace(".", ",")
+    """A file size in the units a file manager shows (``12,5 Ko``), empty when unknown."""
+    return "" if size is None else shown_size(size)
 
 
-def back(default: str = "home.index") -> ResponseReturnValue:
-    """Back to the screen the form came from (the referrer), else ``default``."""
-    target = request.form.get("next") or request.referrer or url_for(default)
-    return redirect(target)
+def back(default: str = "home.index", *, referrer: bool = True, **values: Any) -> ResponseReturnValue:
+    """Back to the screen the form came from (its ``next`` field, else the referrer), else ``default`` with ``values``.
+
+    ``referrer=False`` for an action whose natural next screen is ``default``
+    (the file a form just made), whatever page the form was on.
+
+    Only to this site's own pages: a ``next`` or a referrer naming another
+    site is ignored, so a link crafted elsewhere cannot send a clerk there
+    after an action (an open redirect).
+    """
+    for target in (request.form.get("next"), request.referrer if referrer else None):
+        local = local_target(target)
+        if local is not None:
+            return redirect(local)
+    return redirect(url_for(default, **values))
+
+
+def local_target(target: str | None) -> str | None:
+    """``target`` as a path on this site, or None when it is empty or points elsewhere."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if (parts.scheme or parts.netloc) and parts.netloc != request.host:
+        return None
+    path = parts.path or "/"
+    if not path.startswith("/") or path.startswith("//"):
+        return None
+    return path + (f"?{parts.query}" if parts.query else "")
 
 
 def _banner() -> dict[str, Any]:

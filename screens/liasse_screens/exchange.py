@@ -22,7 +22,7 @@ from liasse.errors import BankDetailsNeeded, LiasseError
 from liasse.records import BankDetails, ContactKind, DocumentType, ReminderChannel
 from liasse.states import RequestState, SendState
 from liasse_screens import menus
-from liasse_screens.app import acting_user, office_liasse, provider_title, save_uploads
+from liasse_screens.app import acting_user, back, office_liasse, provider_title, save_uploads
 from liasse_screens.menus import CapabilityScreens, MenuEntry
 
 #: The accounting documents' words (the manual's), for the send screen (DS-17).
@@ -523,8 +523,7 @@ def _with_contact(url: str, contact_id: int) -> str:
 
 
 def _back(provider: str) -> ResponseReturnValue:
-    target = request.form.get("next") or request.referrer or url_for("exchange.tracking", provider=provider)
-    return redirect(target)
+    return back("exchange.tracking", provider=provider)
 
 
 def _uploaded_files(d: ExchangeDesk) -> list[Path]:

@@ -8,7 +8,7 @@ from liasse_hostapi.records import IbanRecord, OwnerKind, OwnerRef
 
 from liasse.errors import LiasseError
 from liasse_screens import menus
-from liasse_screens.app import acting_user, client_accounts, office_liasse, screens_for
+from liasse_screens.app import acting_user, back, client_accounts, office_liasse, screens_for
 
 
 def blueprint() -> Blueprint:
@@ -26,7 +26,7 @@ def blueprint() -> Blueprint:
         user = office_liasse().host.office.user(login)
         session["user"] = user.login
         flash(f"Vous travaillez maintenant en tant que {user.full_name} ({user.login}).", "success")
-        return redirect(request.form.get("next") or url_for("home.index"))
+        return back("home.index", referrer=False)
 
     @bp.get("/accounts/<number>")
     def account(number: str) -> ResponseReturnValue:

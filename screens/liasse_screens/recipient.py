@@ -89,7 +89,9 @@ def blueprint() -> Blueprint:
     @bp.get("/")
     def outboxes() -> ResponseReturnValue:
         sandboxes: dict[str, RunningSandbox] = current_app.extensions["liasse_sandboxes"]
-        return render_template("recipient.html", messages=read_outboxes(sandboxes), otps=demo_otps(sandboxes))
+        return render_template(
+            "recipient.html", messages=read_outboxes(sandboxes), otps=demo_otps(sandboxes), zone_clock="juriszone" in sandboxes
+        )
 
     @bp.post("/ar24/clock")
     def ar24_clock() -> ResponseReturnValue:
@@ -103,6 +105,22 @@ def blueprint() -> Blueprint:
         days, seconds = (16, 0) if choice == "16days" else (0, 60)
         now = advance_clock(sandboxes["ar24"].url, days=days, seconds=seconds)
         flash(f"Horloge du bac à sable AR24 avancée : il est {now} chez AR24.", "success")
+        return redirect(url_for("recipient.outboxes"))
+
+    @bp.post("/juriszone/clock")
+    def juriszone_clock() -> ResponseReturnValue:
+        """JZ-05: eleven days on at JurisZone's sandbox, so a share of the demo (ten days) reaches its expiry."""
+        sandboxes: dict[str, RunningSandbox] = current_app.extensions["liasse_sandboxes"]
+        if "juriszone" not in sandboxes:
+            abort(404)
+        moved = requests.post(f"{sandboxes['juriszone'].url}/_sandbox/clock", json={"advance_seconds": 11 * 86400}, timeout=10)
+        moved.raise_for_status()
+        now = dt.datetime.fromisoformat(str(moved.json()["now"]).replace("Z", "+00:00"))
+        flash(
+            f"Horloge du bac à sable JurisZone avancée de 11 jours : il est {now:%d/%m/%Y %H:%M} (UTC) chez JurisZone. "
+            "Actualisez la liste des partages : ceux arrivés à échéance sont expirés.",
+            "success",
+        )
         return redirect(url_for("recipient.outboxes"))
 
     @bp.get("/sample-rib.pdf")

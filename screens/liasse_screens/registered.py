@@ -37,7 +37,7 @@ from liasse.secrets import Secret
 from liasse.signing.roles import words as role_words
 from liasse.states import LetterState
 from liasse_screens import menus
-from liasse_screens.app import acting_user, office_liasse
+from liasse_screens.app import acting_user, back, office_liasse
 from liasse_screens.menus import CapabilityScreens, MenuEntry
 
 #: AR-06: the three kinds of send, in the manual's words.
@@ -424,7 +424,7 @@ def blueprint() -> Blueprint:
         ids = _event_ids(request.args.getlist("event"))
         if not ids:
             flash("Cochez au moins un événement pour préparer ses lettres recommandées.", "error")
-            return redirect(request.referrer or url_for("registered.events", provider=provider))
+            return back("registered.events", provider=provider)
         d = desk(provider)
         chosen = _events(ids)
         choices = _choices_from_form(chosen)
@@ -462,7 +462,7 @@ def blueprint() -> Blueprint:
         choices = _choices_from_form(chosen)
         if not choices:
             flash("Choisissez le type d'envoi d'au moins une partie : aucune lettre n'est partie.", "error")
-            return redirect(request.referrer or url_for("registered.events", provider=provider))
+            return back("registered.events", provider=provider)
         d = desk(provider)  # rights and credentials checked now, in the request, with a sentence if missing
         job = SendJob(secrets.token_urlsafe(12), provider, d.user_login, total=len(choices))
         _add_job(job)
@@ -643,6 +643,5 @@ def _is_professional(d: RegisteredDesk, events: list[Event], key: str) -> bool:
 
 
 def _back(provider: str) -> ResponseReturnValue:
-    target = request.form.get("next") or request.referrer or url_for("registered.tracking", provider=provider)
-    return redirect(target)
+    return back("registered.tracking", provider=provider)
 

@@ -23,7 +23,7 @@ from liasse.errors import LiasseError
 from liasse.sharing import RecipientChoice, ShareDesk, ShareForm
 from liasse.sharing.errors import FileNotExported
 from liasse_screens import menus
-from liasse_screens.app import acting_user, office_liasse, provider_title, save_uploads
+from liasse_screens.app import acting_user, local_target, office_liasse, provider_title, save_uploads
 from liasse_screens.menus import CapabilityScreens, MenuEntry
 
 #: What the provider's notifications say, in the user's words (JZ-05 … JZ-08).
@@ -276,5 +276,4 @@ def blueprint() -> Blueprint:
 
 def _next() -> str | None:
     """The form's ``next``: a path of these screens only, never another site."""
-    target = request.form.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else None
+    return local_target(request.form.get("next"))

@@ -25,7 +25,7 @@ from liasse.signing import Placement, SignatureFile, SigningDesk
 from liasse.signing.roles import ROLE_WORDS, words
 from liasse.states import SignatureState
 from liasse_screens import menus, page_preview
-from liasse_screens.app import acting_user, office_liasse, provider_title
+from liasse_screens.app import acting_user, back, office_liasse, provider_title
 from liasse_screens.menus import CapabilityScreens, MenuEntry
 
 #: Yousign's cancellation reasons, in the user's words.
@@ -219,6 +219,16 @@ def blueprint() -> Blueprint:
             here=request.full_path,
         )
 
+    @bp.post("/attachments/<int:attachment_id>/sign")
+    def from_attachment(provider: str, attachment_id: int) -> ResponseReturnValue:
+        """JS-02: "Signer" on a stored PDF of the account: a signature file made from it, to add signers to."""
+        made = desk(provider).create_from_attachment(attachment_id)
+        flash(
+            f"Fichier de signature créé depuis « {made.label} » : ajoutez les signataires et placez leurs signatures, puis envoyez.",
+            "success",
+        )
+        return redirect(url_for("signature.file", provider=provider, file_id=made.id))
+
     @bp.post("/poll")
     def poll(provider: str) -> ResponseReturnValue:
         """ES-10: "Récupérer les signatures du nuage": every file awaiting signature re-read."""
@@ -402,10 +412,7 @@ def blueprint() -> Blueprint:
 
 
 def _back(provider: str, file_id: int | None = None) -> ResponseReturnValue:
-    """To the screen the form came from (``next``), else the file, else the list."""
-    target = request.form.get("next")
-    if target and target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
+    """To the screen the form names (``next``), else the file, else the list."""
     if file_id is not None:
-        return redirect(url_for("signature.file", provider=provider, file_id=file_id))
-    return redirect(url_for("signature.tracking", provider=provider))
+        return back("signature.file", referrer=False, provider=provider, file_id=file_id)
+    return back("signature.tracking", referrer=False, provider=provider)

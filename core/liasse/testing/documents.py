@@ -38,7 +38,7 @@ def scanned_pdf(path: Path, size_mb: int) -> int:
         obj(b"<< /Type /Pages /Count %d /Kids [%s] >>" % (pages, kids))
         content = b"q 595 0 0 842 0 0 cm /Im0 Do Q"
         for i in range(pages):
-            page, stream, image = 3 + 3 * i, 4 + 3 * i, 5 + 3 * i
+            stream, image = 4 + 3 * i, 5 + 3 * i  # the page itself is object 3 + 3 * i
             obj(
                 b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
                 b"/Resources << /XObject << /Im0 %d 0 R >> >> /Contents %d 0 R >>" % (image, stream)

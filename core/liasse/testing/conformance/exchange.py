@@ -19,7 +19,6 @@ from typing import Any, ClassVar
 
 import attrs
 import pytest
-import sqlalchemy as sa
 
 from liasse.app import Liasse
 from liasse.capabilities import CAPABILITY_HOOKS, COMMON_HOOKS, Capability
@@ -31,6 +30,9 @@ from liasse.records import ContactDraft, ContactKind, DocumentType, ReminderChan
 from liasse.states import ExchangeKind, LabelledState, RequestState, SendState, machine_for
 from liasse.store.models import OutboxEntry
 from liasse.testing.conformance.kit import (
+    check_every_hook_answered,
+    outbox_key,
+    synced_ids,
     DROPPED_STEPS,
     HookRecorder,
     SandboxControl,
@@ -128,16 +130,7 @@ class ExchangeConformance(ProviderConformance):
             (tmp_path / remote_id).mkdir()
             answer_or_sentence(lambda: office.hooks.fetch_document(ctx, remote_id, tmp_path / remote_id), "fetch_document")
             answer_or_sentence(lambda: office.hooks.fetch_attestation(ctx, remote_id, tmp_path / remote_id), "fetch_attestation")
-        for hook in (*COMMON_HOOKS, *CAPABILITY_HOOKS[Capability.EXCHANGE]):
-            if hook == "liasse_provider_info":
-                continue
-            calls = recorder.of(hook)
-            assert calls, f"{hook} was never called by the host's story"
-            for call in calls:
-                if call.error is None:
-                    assert call.result is not None, f"{hook} answered None"
-                else:
-                    check_sentence(call.error, hook)
+        check_every_hook_answered(recorder, (*COMMON_HOOKS, *CAPABILITY_HOOKS[Capability.EXCHANGE]))
 
     def test_statuses_follow_the_state_machines(self, office: Liasse, desk: ExchangeDesk, recorder: HookRecorder, pdf: Path) -> None:
         """Every status the provider reports is a state of the request's or send's machine, reached by an allowed change."""
@@ -229,7 +222,7 @@ class ExchangeConformance(ProviderConformance):
         index = pick_step(steps, which)
         where = f"answer of {steps[index].method} {steps[index].path} dropped"
         ctx = office.context(self.provider, self.user)
-        before = _remote_ids(office, ctx)
+        before = synced_ids(office, ctx)
         sandbox.drop_answer_of(steps, index)
         try:
             sent = patiently(lambda: desk.send_file(contact.id, pdf, account_number=self.account_number))
@@ -246,29 +239,11 @@ class ExchangeConformance(ProviderConformance):
                 sent = desk.exchange(sent.id)
         sandbox.disarm()
         assert sent.state is SendState.SENT, f"{where}: {sent.state}, {sent.last_error}"
-        new = _remote_ids(office, ctx) - before
+        new = synced_ids(office, ctx) - before
         assert new == {sent.remote_id}, f"{where}: the provider has {sorted(new)}"
         if office.hooks.can_find_sent(self.provider):
-            found = office.hooks.find_sent(ctx, "liasse_send_documents", _key_of(office, sent.id))
+            found = office.hooks.find_sent(ctx, "liasse_send_documents", outbox_key(office, OutboxEntry.exchange_id == sent.id))
             assert found is not None and found.remote_id == sent.remote_id, f"{where}: liasse_find_sent does not find the send"
-
-
-def _remote_ids(office: Liasse, ctx: Any) -> set[str]:
-    """Every item the provider reports from the start (``liasse_sync_status`` from no cursor)."""
-    ids: set[str] = set()
-    cursor: str | None = None
-    for _ in range(1000):
-        page = patiently(lambda: office.hooks.sync_status(ctx, cursor))
-        ids.update(u.remote_id for u in page.updates)
-        cursor = page.cursor
-        if not page.has_more:
-            break
-    return ids
-
-
-def _key_of(office: Liasse, exchange_id: int) -> str:
-    with office.store.session() as session:
-        return str(session.scalars(sa.select(OutboxEntry.idempotency_key).where(OutboxEntry.exchange_id == exchange_id)).first())
 
 
 def _draft(form: ContactForm) -> ContactDraft:

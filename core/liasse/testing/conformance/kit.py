@@ -192,6 +192,44 @@ def patiently(call: Callable[[], Any], tries: int = 3) -> Any:
     raise AssertionError("unreachable")
 
 
+def check_every_hook_answered(recorder: HookRecorder, hooks: Sequence[str]) -> None:
+    """Each of ``hooks`` was called by the host's story and answered its record, or raised a sentence."""
+    for hook in hooks:
+        if hook == "liasse_provider_info":
+            continue
+        calls = recorder.of(hook)
+        assert calls, f"{hook} was never called by the host's story"
+        for call in calls:
+            if call.error is None:
+                assert call.result is not None, f"{hook} answered None"
+            else:
+                check_sentence(call.error, hook)
+
+
+def synced_ids(office: Any, ctx: Any) -> set[str]:
+    """Every item the provider reports from the start (``liasse_sync_status`` from no cursor)."""
+    ids: set[str] = set()
+    cursor: str | None = None
+    for _ in range(1000):
+        page = patiently(lambda: office.hooks.sync_status(ctx, cursor))
+        ids.update(u.remote_id for u in page.updates)
+        cursor = page.cursor
+        if not page.has_more:
+            break
+    return ids
+
+
+def outbox_key(office: Any, *where: Any) -> str:
+    """The idempotency key of the newest outbox row matching ``where`` (SQLAlchemy conditions on OutboxEntry)."""
+    import sqlalchemy as sa
+
+    from liasse.store.models import OutboxEntry
+
+    with office.store.session() as session:
+        key = session.scalars(sa.select(OutboxEntry.idempotency_key).where(*where).order_by(OutboxEntry.id.desc())).first()
+    return str(key)
+
+
 def answer_or_sentence(call: Callable[[], Any], what: str) -> Any:
     """Call ``call``: it returns something (not None) or raises one of liasse's errors with its sentences."""
     try:

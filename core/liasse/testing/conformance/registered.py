@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-import sqlalchemy as sa
 
 from liasse.app import Liasse
 from liasse.capabilities import CAPABILITY_HOOKS, COMMON_HOOKS, Capability
@@ -37,6 +36,8 @@ from liasse.states import LETTER_MACHINE, LetterState
 from liasse.store.models import OutboxEntry
 from liasse.testing.conformance.exchange import UNKNOWN_ID, UPLOAD_MEMORY_BOUND, UPLOAD_SIZE
 from liasse.testing.conformance.kit import (
+    check_every_hook_answered,
+    outbox_key,
     DROPPED_STEPS,
     HookRecorder,
     SandboxControl,
@@ -114,18 +115,9 @@ class RegisteredMailConformance(ProviderConformance):
         desk.refresh([str(letter.remote_id)])
         answer_or_sentence(lambda: office.hooks.read_letter(ctx, str(letter.remote_id)), "read_letter")
         answer_or_sentence(lambda: office.hooks.fetch_proof(ctx, str(letter.remote_id), ProofKind.DEPOSIT, tmp_path), "fetch_proof")
-        found = office.hooks.find_sent(ctx, OPERATION, _key_of(office, letter.id))
+        found = office.hooks.find_sent(ctx, OPERATION, outbox_key(office, OutboxEntry.operation == OPERATION, OutboxEntry.exchange_id == letter.id))
         assert found is not None and found.remote_id == letter.remote_id, "liasse_find_sent does not find the letter by its key"
-        for hook in (*COMMON_HOOKS, *CAPABILITY_HOOKS[Capability.REGISTERED_MAIL]):
-            if hook == "liasse_provider_info":
-                continue
-            calls = recorder.of(hook)
-            assert calls, f"{hook} was never called by the host's story"
-            for call in calls:
-                if call.error is None:
-                    assert call.result is not None, f"{hook} answered None"
-                else:
-                    check_sentence(call.error, hook)
+        check_every_hook_answered(recorder, (*COMMON_HOOKS, *CAPABILITY_HOOKS[Capability.REGISTERED_MAIL]))
 
     def test_statuses_follow_the_state_machine(
         self, office: Liasse, desk: RegisteredDesk, sandbox: SandboxControl, recorder: HookRecorder
@@ -213,7 +205,7 @@ class RegisteredMailConformance(ProviderConformance):
         )
         new = _letter_ids(office, ctx) - before
         assert new == {letter.remote_id}, f"{where}: the provider has {sorted(new)}"
-        found = office.hooks.find_sent(ctx, OPERATION, _key_of(office, letter.id))
+        found = office.hooks.find_sent(ctx, OPERATION, outbox_key(office, OutboxEntry.operation == OPERATION, OutboxEntry.exchange_id == letter.id))
         assert found is not None and found.remote_id == letter.remote_id, f"{where}: liasse_find_sent does not find it"
 
 
@@ -225,13 +217,3 @@ def _document(path: Path) -> OutgoingDocument:
 def _letter_ids(office: Liasse, ctx: Any) -> set[str]:
     """Every letter the provider lists for the user."""
     return {letter.remote_id for letter in patiently(lambda: office.hooks.list_letters(ctx, LetterQuery()))}
-
-
-def _key_of(office: Liasse, letter_id: int) -> str:
-    with office.store.session() as session:
-        key = session.scalars(
-            sa.select(OutboxEntry.idempotency_key)
-            .where(OutboxEntry.operation == OPERATION, OutboxEntry.exchange_id == letter_id)
-            .order_by(OutboxEntry.id.desc())
-        ).first()
-    return str(key)

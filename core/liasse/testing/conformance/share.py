@@ -31,6 +31,7 @@ from liasse.sharing.desk import _MOVES, _REMOTE_MOVES
 from liasse.states import SHARE_MACHINE, ShareState
 from liasse.testing.conformance.exchange import UNKNOWN_ID, UPLOAD_MEMORY_BOUND, UPLOAD_SIZE
 from liasse.testing.conformance.kit import (
+    check_every_hook_answered,
     DROPPED_STEPS,
     HookRecorder,
     SandboxControl,
@@ -116,16 +117,7 @@ class ShareConformance(ProviderConformance):
         answer_or_sentence(lambda: office.hooks.list_shared_documents(ctx, exported.number), "list_shared_documents")
         answer_or_sentence(lambda: office.hooks.sync_status(ctx, None), "sync_status")
         answer_or_sentence(lambda: office.hooks.fetch_document(ctx, str(documents[0].remote_id), tmp_path), "fetch_document")
-        for hook in (*COMMON_HOOKS, *CAPABILITY_HOOKS[Capability.SHARE]):
-            if hook == "liasse_provider_info":
-                continue
-            calls = recorder.of(hook)
-            assert calls, f"{hook} was never called by the host's story"
-            for call in calls:
-                if call.error is None:
-                    assert call.result is not None, f"{hook} answered None"
-                else:
-                    check_sentence(call.error, hook)
+        check_every_hook_answered(recorder, (*COMMON_HOOKS, *CAPABILITY_HOOKS[Capability.SHARE]))
 
     def test_statuses_follow_the_state_machine(self, office: Liasse, zone: ShareDesk, recorder: HookRecorder, pdf: Path) -> None:
         """Every share status and event the provider reports moves a share by a change SHARE_MACHINE allows."""

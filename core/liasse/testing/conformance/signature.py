@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-import sqlalchemy as sa
 
 from liasse.app import Liasse
 from liasse.capabilities import CAPABILITY_HOOKS, COMMON_HOOKS, Capability
@@ -42,6 +41,9 @@ from liasse.states import SIGNATURE_MACHINE, SignatureState
 from liasse.store.models import OutboxEntry
 from liasse.testing.conformance.exchange import UNKNOWN_ID, UPLOAD_MEMORY_BOUND, UPLOAD_SIZE
 from liasse.testing.conformance.kit import (
+    check_every_hook_answered,
+    outbox_key,
+    synced_ids,
     DROPPED_STEPS,
     HookRecorder,
     SandboxControl,
@@ -112,16 +114,7 @@ class SignatureConformance(ProviderConformance):
         answer_or_sentence(lambda: office.hooks.fetch_document(ctx, str(sent.remote_id), tmp_path), "fetch_document")
         cancelled = desk.cancel(made.id)
         assert cancelled.state is SignatureState.CANCELLED, cancelled.state
-        for hook in (*COMMON_HOOKS, *CAPABILITY_HOOKS[Capability.SIGNATURE]):
-            if hook == "liasse_provider_info":
-                continue
-            calls = recorder.of(hook)
-            assert calls, f"{hook} was never called by the host's story"
-            for call in calls:
-                if call.error is None:
-                    assert call.result is not None, f"{hook} answered None"
-                else:
-                    check_sentence(call.error, hook)
+        check_every_hook_answered(recorder, (*COMMON_HOOKS, *CAPABILITY_HOOKS[Capability.SIGNATURE]))
 
     def test_statuses_follow_the_state_machine(self, office: Liasse, desk: SigningDesk, recorder: HookRecorder) -> None:
         """Every status the provider reports for a sent file is a signature state reached by an allowed change."""
@@ -216,7 +209,7 @@ class SignatureConformance(ProviderConformance):
         step = steps[pick_step(steps, which)]
         ctx = office.context(self.provider, self.user)
         made = desk.create_from_event(self.event_id)
-        before = _sent_ids(office, ctx)
+        before = synced_ids(office, ctx)
         sandbox.drop_answer_of(steps, pick_step(steps, which))
         sent = desk.file(made.id)
         for _ in range(4):
@@ -230,10 +223,10 @@ class SignatureConformance(ProviderConformance):
         sandbox.disarm()
         where = f"answer of {step.method} {step.path} dropped"
         assert sent.state is SignatureState.AWAITING, f"{where}: {sent.state}, {sent.last_error}"
-        new = _sent_ids(office, ctx) - before
+        new = synced_ids(office, ctx) - before
         assert new == {sent.remote_id}, f"{where}: the provider has {sorted(new)}"
         if office.hooks.can_find_sent(self.provider):
-            found = patiently(lambda: office.hooks.find_sent(ctx, OPERATION, _key_of(office, made.id)))
+            found = patiently(lambda: office.hooks.find_sent(ctx, OPERATION, outbox_key(office, OutboxEntry.operation == OPERATION, OutboxEntry.payload == _payload(made.id))))
             assert found is not None and found.remote_id == sent.remote_id, f"{where}: liasse_find_sent does not find it"
 
 
@@ -250,26 +243,3 @@ def _draft(path: Path) -> SignatureRequestDraft:
         (SignatureField(page=1, x=100, y=600),),
     )
     return SignatureRequestDraft(name=path.stem, documents=(document,), signers=(signer,))
-
-
-def _sent_ids(office: Liasse, ctx: Any) -> set[str]:
-    """Every item the provider reports from the start (``liasse_sync_status`` from no cursor)."""
-    ids: set[str] = set()
-    cursor: str | None = None
-    for _ in range(1000):
-        page = patiently(lambda: office.hooks.sync_status(ctx, cursor))
-        ids.update(u.remote_id for u in page.updates)
-        cursor = page.cursor
-        if not page.has_more:
-            break
-    return ids
-
-
-def _key_of(office: Liasse, file_id: int) -> str:
-    with office.store.session() as session:
-        key = session.scalars(
-            sa.select(OutboxEntry.idempotency_key)
-            .where(OutboxEntry.operation == OPERATION, OutboxEntry.payload == _payload(file_id))
-            .order_by(OutboxEntry.id.desc())
-        ).first()
-    return str(key)
