@@ -44,7 +44,9 @@ def test_fw06_bad_settings_exit_non_zero_with_one_line(tmp_path: Path) -> None:
     assert len(lines) == 1 and lines[0].startswith("liasse: ")
 
 
-def test_fw06_unknown_provider_in_doctor_exits_non_zero(tmp_path: Path) -> None:
+def test_fw06_unknown_provider_in_doctor_exits_non_zero(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No liasse.toml: the default store would be the user's own (~/.local/share/liasse); the audit row goes here instead.
+    monkeypatch.setenv("LIASSE_DATABASE_URL", f"sqlite:///{(tmp_path / 'liasse.sqlite3').as_posix()}")
     result = CliRunner().invoke(cli, ["doctor", "--user", "FICH", "docsecur"])
     assert result.exit_code == 1
     assert "docsecur" in result.output
