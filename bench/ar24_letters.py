@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from demo_office import write_office
 
 TARGET_RATIO = 10.0
 TARGET_REQUESTS = 2.0
@@ -85,8 +86,8 @@ def add_parties(host_path: Path, count: int, start: int) -> list[str]:
 @contextlib.contextmanager
 def office(workdir: Path, parties: int) -> Iterator[tuple[Any, str, list[str]]]:
     """The demo office against an AR24 sandbox in its own process; event 1 with ``parties`` more co-owners."""
-    from liasse.app import Liasse, open_host
-    from liasse.demo import DEMO_HOST_FACTORY, DEMO_USER
+    from liasse.app import Liasse
+    from liasse.demo import DEMO_USER
     from liasse.secrets import Secret
     from liasse_ar24.sandbox import DEMO_PRIVATE_KEY, DEMO_TOKEN, DEMO_USER_EMAIL, DEMO_USER_PASSWORD
 
@@ -97,27 +98,14 @@ def office(workdir: Path, parties: int) -> Iterator[tuple[Any, str, list[str]]]:
         url = process.stdout.readline().strip()
         if not url.startswith("http"):
             raise RuntimeError(f"the sandbox did not start (printed {url!r})")
-        (workdir / "secrets").mkdir(parents=True)
+        config = write_office(
+            workdir,
+            "ar24",
+            f'base_url = "{url}/api"\ntoken = "$file:secrets/ar24_token"\nprivate_key = "$file:secrets/ar24_key"\n',
+        )
         (workdir / "secrets" / "ar24_token").write_text(DEMO_TOKEN)
         (workdir / "secrets" / "ar24_key").write_text(DEMO_PRIVATE_KEY)
-        host: Any = open_host(DEMO_HOST_FACTORY, workdir / "host.sqlite3")  # created with its demo data
-        host.close()
         keys = add_parties(workdir / "host.sqlite3", parties, 0)
-        config = workdir / "liasse.toml"
-        config.write_text(
-            "[host]\n"
-            'factory = "liasse_hostapi.reference:ReferenceHost.open"\n'
-            'path = "host.sqlite3"\n\n'
-            "[store]\n"
-            f'url = "sqlite:///{(workdir / "liasse.sqlite3").as_posix()}"\n\n'
-            "[security]\n"
-            'key_file = "secrets/liasse.key"\n\n'
-            "[providers.ar24]\n"
-            f'base_url = "{url}/api"\n'
-            'token = "$file:secrets/ar24_token"\n'
-            'private_key = "$file:secrets/ar24_key"\n',
-            encoding="utf-8",
-        )
         liasse = Liasse.open(config)
         liasse.connect("ar24", DEMO_USER, DEMO_USER_EMAIL, Secret(DEMO_USER_PASSWORD))
         yield liasse, url, keys

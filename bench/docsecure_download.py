@@ -38,6 +38,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from demo_office import child_env
 from docsecure_upload import CURL, LOGIN, MIB, PASSWORD, RSS_TARGET_MIB, purge, start_sandbox
 
 #: One sample: argv = office dir, sandbox URL, document. Prints one JSON line.
@@ -53,29 +54,15 @@ def status(field):
 
 def main():
     workdir, url, document = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
-    from liasse.app import Liasse, open_host
+    from demo_office import write_office
+    from liasse.app import Liasse
     from liasse.desk import ContactForm
     from liasse.errors import LiasseError
     from liasse.records import ContactKind, DocumentType
     from liasse.secrets import Secret
     from liasse_docsecure.recipient import Recipient
 
-    (workdir / "secrets").mkdir(parents=True)
-    open_host("liasse_hostapi.reference:ReferenceHost.create_demo", workdir / "host.sqlite3").close()
-    config = workdir / "liasse.toml"
-    config.write_text(
-        "[host]\n"
-        'factory = "liasse_hostapi.reference:ReferenceHost.open"\n'
-        'path = "host.sqlite3"\n\n'
-        "[store]\n"
-        f'url = "sqlite:///{(workdir / "liasse.sqlite3").as_posix()}"\n\n'
-        "[security]\n"
-        'key_file = "secrets/liasse.key"\n\n'
-        "[providers.docsecure]\n"
-        f'base_url = "{url}"\n'
-        "timeout = 300\n",
-        encoding="utf-8",
-    )
+    config = write_office(workdir, "docsecure", f'base_url = "{url}"\ntimeout = 300\n')
     liasse = Liasse.open(config)
     liasse.connect("docsecure", "FICH", "etude@fichorga.example", Secret("demo-docsecure"))
     desk = liasse.desk("docsecure", "FICH")
@@ -119,7 +106,7 @@ def sample(url: str, document: Path, work: Path) -> dict[str, Any]:
     try:
         done = subprocess.run(
             [sys.executable, str(script), str(office), url, str(document)],
-            capture_output=True, text=True, timeout=3600, check=False,
+            capture_output=True, text=True, timeout=3600, check=False, env=child_env(),
         )
         if done.returncode != 0:
             raise RuntimeError(f"the liasse sample failed:\n{done.stderr}")

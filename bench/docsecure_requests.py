@@ -57,6 +57,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from demo_office import write_office
 
 TARGET_RATIO = 10.0
 AUTH = ("etude@fichorga.example", "demo-docsecure")
@@ -101,8 +102,8 @@ def thread_office(workdir: Path) -> Iterator[Office]:
 @contextlib.contextmanager
 def process_office(workdir: Path) -> Iterator[Office]:
     """The sandbox in its own process; the demo office written beside, pointed at it."""
-    from liasse.app import Liasse, open_host
-    from liasse.demo import DEMO_HOST_FACTORY, DEMO_USER
+    from liasse.app import Liasse
+    from liasse.demo import DEMO_USER
     from liasse.secrets import Secret
 
     process = subprocess.Popen([sys.executable, "-c", SANDBOX], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -112,22 +113,7 @@ def process_office(workdir: Path) -> Iterator[Office]:
         url = process.stdout.readline().strip()
         if not url.startswith("http"):
             raise RuntimeError(f"the sandbox did not start (printed {url!r})")
-        (workdir / "secrets").mkdir(parents=True)
-        host: Any = open_host(DEMO_HOST_FACTORY, workdir / "host.sqlite3")  # created with its demo data
-        host.close()
-        config = workdir / "liasse.toml"
-        config.write_text(
-            "[host]\n"
-            'factory = "liasse_hostapi.reference:ReferenceHost.open"\n'
-            'path = "host.sqlite3"\n\n'
-            "[store]\n"
-            f'url = "sqlite:///{(workdir / "liasse.sqlite3").as_posix()}"\n\n'
-            "[security]\n"
-            'key_file = "secrets/liasse.key"\n\n'
-            "[providers.docsecure]\n"
-            f'base_url = "{url}"\n',
-            encoding="utf-8",
-        )
+        config = write_office(workdir, "docsecure", f'base_url = "{url}"\n')
         liasse = Liasse.open(config)
         liasse.connect("docsecure", DEMO_USER, AUTH[0], Secret(AUTH[1]))
         tick = os.sysconf("SC_CLK_TCK")

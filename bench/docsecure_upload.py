@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from demo_office import child_env
 
 CURL = shutil.which("curl") or "/usr/bin/curl"
 LOGIN, PASSWORD = "etude@fichorga.example", "demo-docsecure"
@@ -73,28 +74,14 @@ def status(field):
     return None
 
 workdir, url, big, warm = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4] or ".")
-from liasse.app import Liasse, open_host
+from demo_office import write_office
+from liasse.app import Liasse
 from liasse.desk import ContactForm
 from liasse.records import ContactKind
 from liasse.secrets import Secret
 import liasse.desk.sending as sending
 
-(workdir / "secrets").mkdir(parents=True)
-open_host("liasse_hostapi.reference:ReferenceHost.create_demo", workdir / "host.sqlite3").close()
-config = workdir / "liasse.toml"
-config.write_text(
-    "[host]\n"
-    'factory = "liasse_hostapi.reference:ReferenceHost.open"\n'
-    'path = "host.sqlite3"\n\n'
-    "[store]\n"
-    f'url = "sqlite:///{(workdir / "liasse.sqlite3").as_posix()}"\n\n'
-    "[security]\n"
-    'key_file = "secrets/liasse.key"\n\n'
-    "[providers.docsecure]\n"
-    f'base_url = "{url}"\n'
-    "timeout = 300\n",
-    encoding="utf-8",
-)
+config = write_office(workdir, "docsecure", f'base_url = "{url}"\ntimeout = 300\n')
 liasse = Liasse.open(config)
 liasse.connect("docsecure", "FICH", "etude@fichorga.example", Secret("demo-docsecure"))
 desk = liasse.desk("docsecure", "FICH")
@@ -223,6 +210,7 @@ def liasse_sample(url: str, path: Path, warm: Path | None, work: Path) -> dict[s
             text=True,
             timeout=3600,
             check=False,
+            env=child_env(),
         )
         if done.returncode != 0:
             raise RuntimeError(f"the liasse sample failed:\n{done.stderr}")

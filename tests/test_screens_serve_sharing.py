@@ -13,6 +13,7 @@ import pytest
 import requests
 from liasse_hostapi.reference.demo_documents import simple_pdf
 
+from liasse.multipart import post_file
 from liasse.sharing import ShareDesk
 from liasse_screens.serve import ServedOffice
 from screens_http import browser, served, toasts  # noqa: F401  (fixtures)
@@ -30,7 +31,7 @@ def exported(served: ServedOffice) -> int:
         page = browser.post(f"{served.url}/z/juriszone/accounts/2950/export", data={"matter": "2950-01"}, timeout=30)
         file_id = int(page.url.rsplit("/", 1)[-1])
         pdf = simple_pdf(office_name="Groupe FICHORGA", title="Projet", lines=("Vente.",))
-        browser.post(f"{served.url}/z/juriszone/files/{file_id}/upload", files={"file": ("Projet.pdf", pdf, "application/pdf")}, timeout=30)
+        post_file(browser, f"{served.url}/z/juriszone/files/{file_id}/upload", "file", pdf, "application/pdf", file_name="Projet.pdf", timeout=30)
     return file_id
 
 
@@ -48,8 +49,9 @@ def test_fw07_jz03_an_upload_with_nothing_or_a_disguised_file_is_refused(served:
     before = zone(served).documents(exported)
     page = browser.post(f"{served.url}/z/juriszone/files/{exported}/upload", data={}, timeout=30)
     assert "Cochez au moins une pièce jointe ou choisissez un fichier" in toasts(page, "error")[0]
-    page = browser.post(
-        f"{served.url}/z/juriszone/files/{exported}/upload", files={"file": ("facture.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")}, timeout=30
+    page = post_file(
+        browser, f"{served.url}/z/juriszone/files/{exported}/upload", "file", b"MZ\x90\x00 not a pdf", "application/pdf",
+        file_name="facture.pdf", timeout=30,
     )
     assert "Un fichier déguisé n'est jamais envoyé" in toasts(page, "error")[0]
     page = browser.post(f"{served.url}/z/juriszone/files/{exported}/upload", data={"attachment": "abc"}, timeout=30)

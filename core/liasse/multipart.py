@@ -14,9 +14,13 @@ from __future__ import annotations
 import io
 import uuid
 from collections.abc import Sequence
-from typing import BinaryIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import attrs
+
+if TYPE_CHECKING:
+    import requests
 
 
 @attrs.frozen
@@ -107,3 +111,28 @@ class MultipartBody(io.RawIOBase):
                 want -= take
             start += length
         return bytes(out)
+
+
+def post_file(
+    session: requests.Session,
+    url: str,
+    field: str,
+    content: Path | bytes,
+    media_type: str,
+    *,
+    file_name: str | None = None,
+    timeout: float = 10.0,
+    **kwargs: Any,
+) -> requests.Response:
+    """POST one file as a browser's form does, streamed from disk (``content`` a path) or from bytes (tests).
+
+    What a sandbox's recipient pages, a screen's upload form or a test sends;
+    never requests' ``files=``, which holds the whole file in memory.
+    ``kwargs`` go to ``session.post`` (``auth`` …).
+    """
+    if isinstance(content, Path):
+        with content.open("rb") as stream:
+            body = MultipartBody([], [FilePart(field, file_name or content.name, stream, content.stat().st_size, media_type)])
+            return session.post(url, data=body, headers={"Content-Type": body.content_type}, timeout=timeout, **kwargs)
+    body = MultipartBody([], [FilePart(field, file_name or "document", io.BytesIO(content), len(content), media_type)])
+    return session.post(url, data=body, headers={"Content-Type": body.content_type}, timeout=timeout, **kwargs)

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from liasse.errors import FieldMissing, FileRefused, ProviderError, ProviderUnavailable
-from liasse.multipart import FilePart, MultipartBody
+from liasse.multipart import FilePart, MultipartBody, post_file
 from liasse.records import OutgoingDocument, SignatureAuthentication, SignatureField, SignatureRequestDraft, SignerDraft
 from liasse.signing import Placement
 from liasse.states import SignatureState
@@ -97,7 +97,7 @@ def test_js02_the_plugin_and_the_sandbox_refuse_what_is_not_a_pdf(office: Office
     with pytest.raises(FileRefused, match="seuls les documents PDF"):
         plugin.liasse_request_signature(ctx, _draft(document), "k-fake")
     auth = (ctx.credentials.login, ctx.credentials.secret.reveal())  # type: ignore[union-attr]
-    answer = requests.post(f"{office.url}/v1/files", files={"file": ("faux.pdf", b"MZ\x90\x00", "application/pdf")}, auth=auth, timeout=5)
+    answer = post_file(requests.Session(), f"{office.url}/v1/files", "file", b"MZ\x90\x00", "application/pdf", file_name="faux.pdf", auth=auth)
     assert answer.status_code == 415 and answer.json()["type"] == "unsupported_media_type"
 
 

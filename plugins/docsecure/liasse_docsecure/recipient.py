@@ -8,34 +8,14 @@ sandbox's real pages and its outbox; nothing reaches into its state.
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
 import requests
-from liasse.multipart import FilePart, MultipartBody
+from liasse.multipart import post_file
 
 CODE = re.compile(r"\b(\d{6})\b")
 LINK = re.compile(r"https?://\S+/r/[\w-]+")
-
-
-def post_file(
-    session: requests.Session,
-    url: str,
-    field: str,
-    content: Path | bytes,
-    media_type: str,
-    *,
-    file_name: str | None = None,
-    timeout: float = 10.0,
-) -> requests.Response:
-    """POST one file as a browser form does, streamed (``content``: a path, or bytes in tests)."""
-    if isinstance(content, Path):
-        with content.open("rb") as stream:
-            body = MultipartBody([], [FilePart(field, file_name or content.name, stream, content.stat().st_size, media_type)])
-            return session.post(url, data=body, headers={"Content-Type": body.content_type}, timeout=timeout)
-    body = MultipartBody([], [FilePart(field, file_name or "document", io.BytesIO(content), len(content), media_type)])
-    return session.post(url, data=body, headers={"Content-Type": body.content_type}, timeout=timeout)
 
 
 class RecipientError(AssertionError):

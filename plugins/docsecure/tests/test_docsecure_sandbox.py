@@ -24,7 +24,7 @@ from pypdf import PdfReader
 
 from liasse.sandbox import RunningSandbox, serve
 
-from liasse_docsecure.recipient import post_file
+from liasse.multipart import post_file
 from liasse_docsecure.sandbox import DEMO_LOGIN, DEMO_PASSWORD, create_sandbox, remove_files
 
 AUTH = (DEMO_LOGIN, DEMO_PASSWORD)
