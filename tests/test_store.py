@@ -23,6 +23,7 @@ from liasse.states import RequestState, SendState
 from liasse.store import (
     Base,
     Exchange,
+    ExchangeMove,
     ExchangeTransition,
     OutboxEntry,
     ProviderContact,
@@ -32,6 +33,7 @@ from liasse.store import (
     WebhookEvent,
     default_store_url,
     open_store,
+    record_moves,
     record_transition,
     record_transitions,
 )
@@ -505,6 +507,60 @@ def test_ar08_a_batch_of_transitions_is_written_in_one_flush(store: Store) -> No
         history = session.scalar(sa.select(sa.func.count()).select_from(ExchangeTransition))
     assert states[ids[0]] == ("sent", None, T0) and states[ids[2]][:2] == ("failed", "refusé")
     assert history == 3
+
+
+def test_ar08_moves_by_id_write_states_errors_remote_ids_and_history_without_loading_rows(store: Store) -> None:
+    """AR-08: a bulk send records by id what its commit knows; each letter keeps its own history row."""
+    with store.session() as session:
+        ids = [_request(session).id for _ in range(3)]
+    moves = [
+        ExchangeMove(ids[0], "request", "pending", RequestState.SENT, label="RIB 1", remote_id="DS-1"),
+        ExchangeMove(ids[1], "request", "pending", RequestState.SENT, label="RIB 2", remote_id="DS-2"),
+        ExchangeMove(ids[2], "request", "pending", RequestState.FAILED, label="RIB 3", error="refusé"),
+    ]
+    with store.session() as session:
+        record_moves(session, moves, by="marie", at=T0)
+    with store.session() as session:
+        rows = {r.id: (r.state, r.remote_id, r.last_error, r.sent_at) for r in session.scalars(sa.select(Exchange))}
+        history = [(t.exchange_id, t.source, t.target, t.by, t.at) for t in session.scalars(sa.select(ExchangeTransition))]
+    assert rows[ids[0]] == ("sent", "DS-1", None, T0) and rows[ids[1]][:2] == ("sent", "DS-2")
+    assert rows[ids[2]] == ("failed", None, "refusé", None)
+    assert sorted(history) == sorted([(i, "pending", t, "marie", T0) for i, t in zip(ids, ["sent", "sent", "failed"])])
+
+
+def test_ar08_an_illegal_move_by_id_writes_none_of_the_batch(store: Store) -> None:
+    with store.session() as session:
+        ids = [_request(session).id for _ in range(2)]
+    before = _snapshot(store)
+    moves = [
+        ExchangeMove(ids[0], "request", "pending", RequestState.SENT),
+        ExchangeMove(ids[1], "request", "pending", RequestState.IMPORTED),
+    ]
+    with pytest.raises(IllegalTransition):
+        with store.session() as session:
+            record_moves(session, moves, by="marie")
+    assert _snapshot(store) == before
+
+
+def test_ar08_moves_by_id_with_a_row_moved_elsewhere_are_refused_whole_and_name_it(store: Store) -> None:
+    """The guard is the state the caller saw: a webhook's move in between is not overwritten, and nothing is written."""
+    with store.session() as session:
+        ids = [_request(session).id for _ in range(3)]
+    with store.session() as session:
+        record_transition(session, session.get_one(Exchange, ids[1]), RequestState.SENT, by="webhook", at=T0)
+    before = _snapshot(store)
+    moves = [ExchangeMove(i, "request", "pending", RequestState.SENT, label=f"RIB {n}") for n, i in enumerate(ids, 1)]
+    with pytest.raises(ExchangeChanged) as refused:
+        with store.session() as session:
+            record_moves(session, moves, by="marie", at=T0)
+    assert "RIB 2" in refused.value.message() and "RIB 1" not in refused.value.message()
+    assert _snapshot(store) == before
+
+
+def test_ar08_moves_by_id_need_an_aware_time(store: Store) -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        with store.session() as session:
+            record_moves(session, [], by="marie", at=dt.datetime(2023, 10, 9, 14, 29))
 
 
 def test_ar08_an_illegal_move_in_a_batch_writes_none_of_it(store: Store) -> None:

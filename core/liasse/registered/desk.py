@@ -51,9 +51,9 @@ from liasse.registered.records import (
 from liasse.retries import outbox_delay
 from liasse.secrets import Secret
 from liasse.states import ExchangeKind, LetterState
-from liasse.store import record_transition, record_transitions
+from liasse.store import ExchangeMove, record_moves, record_transition, record_transitions
 from liasse.store.models import Exchange as ExchangeRow
-from liasse.store.models import OutboxEntry, PaymentLink, RegisteredConsent, RegisteredLetter, utcnow
+from liasse.store.models import OutboxEntry, PaymentLink, RegisteredConsent, RegisteredLetter, new_idempotency_key, utcnow
 
 OPERATION = "liasse_send_registered_mail"
 #: Provider words that say the OTP itself was refused (AR-02), whatever the route.
@@ -78,6 +78,39 @@ class _LetterCall:
     exchange_id: int
     key: str
     draft: RegisteredLetterDraft
+    #: The letter as committed: its result is this record moved by the call's outcome.
+    letter: Letter
+    attempts: int
+
+
+@attrs.define
+class _Kept:
+    """What a send's check read and rendered, kept for its commit: each event and its letter's PDF."""
+
+    events: dict[int, Any] = attrs.Factory(dict)
+    documents: dict[int, build.RenderedLetter] = attrs.Factory(dict)
+
+
+@attrs.frozen
+class _Document:
+    """A letter's stored document, as its provider call names it."""
+
+    path: Path
+    file_name: str | None
+    size: int | None
+    sha256: str
+    remote_id: str | None
+
+
+@attrs.frozen
+class _Outcome:
+    """What one call's outcome writes: the letter's move (if any) and its outbox row's columns."""
+
+    target: LetterState | None
+    #: The letter's ``last_error`` afterwards (None clears it).
+    error: str | None
+    remote_id: str | None
+    entry: dict[str, Any]
 
 
 class RegisteredDesk(DeskBase):
@@ -218,13 +251,11 @@ class RegisteredDesk(DeskBase):
         """Every check made before sending, per party and reason; call it again after fixes (AR-07)."""
         return self._check(choices, None)
 
-    def _check(
-        self, choices: Iterable[LetterChoice], keep: dict[int, build.RenderedLetter] | None
-    ) -> ValidationReport:
-        """:meth:`check`; with ``keep``, each event's rendered PDF is kept there for the send."""
+    def _check(self, choices: Iterable[LetterChoice], keep: _Kept | None) -> ValidationReport:
+        """:meth:`check`; with ``keep``, each event and its rendered PDF are kept there for the send."""
         ready: list[LetterChoice] = []
         problems: list[LetterProblem] = []
-        events: dict[int, Any] = {}
+        events: dict[int, Any] = keep.events if keep is not None else {}
         index: dict[int, dict[str, Any]] = {}
         rendered: dict[int, LetterProblem | None] = {}
         with self.liasse.store.session() as session:
@@ -264,7 +295,7 @@ class RegisteredDesk(DeskBase):
             consented = professional or (consent is not None and consent.ticked)
             found += build.check_kind(event, party, choice.kind, email, consented)
             if choice.event_id not in rendered:
-                rendered[choice.event_id] = self._render_problem(event, party.name, keep)
+                rendered[choice.event_id] = self._render_problem(event, party.name, keep.documents if keep else None)
             if rendered[choice.event_id] is not None:
                 found.append(attrs.evolve(rendered[choice.event_id], party_name=party.name))  # type: ignore[arg-type]
             if found:
@@ -297,11 +328,11 @@ class RegisteredDesk(DeskBase):
         event_ids = {c.event_id for c in chosen}
         if any(c.kind is LetterKind.EIDAS for c in chosen):
             self.update_consents(event_ids)
-        renders: dict[int, build.RenderedLetter] = {}
-        report = self._check(chosen, renders)
+        kept = _Kept()
+        report = self._check(chosen, kept)
         if not report.ready:
             return SendReport((), report.problems)
-        calls = self._commit(report.ready, otp, webhook_url, renders)
+        calls = self._commit(report.ready, otp, webhook_url, kept)
         uploads = self._upload_shared(calls)
         calls = [self._with_document_id(call, uploads) for call in calls]
         results: list[Letter | LiasseError] = []
@@ -322,42 +353,64 @@ class RegisteredDesk(DeskBase):
     def _record_chunk(
         self, chunk: list[_LetterCall], outcomes: list[RemoteExchange | LiasseError]
     ) -> list[Letter | LiasseError]:
-        """Record what came of each call of ``chunk``, in one transaction; each letter, or its error."""
-        ids = [call.exchange_id for call in chunk]
-        with self.liasse.store.session() as session:
-            rows = {r.id: r for r in session.scalars(sa.select(ExchangeRow).where(ExchangeRow.id.in_(ids)))}
-            entries = {
-                e.exchange_id: e
-                for e in session.scalars(
-                    sa.select(OutboxEntry).where(OutboxEntry.exchange_id.in_(ids), OutboxEntry.operation == OPERATION)
+        """Record what came of each call of ``chunk`` in one transaction; each letter, or its error.
+
+        The rows are written by id in batches, not loaded back: the commit
+        a moment ago says what each one holds (AR-08, P2).
+        """
+        now = utcnow()
+        moves: list[ExchangeMove] = []
+        errors: list[dict[str, Any]] = []
+        entries: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        results: list[Letter | LiasseError] = []
+        for call, answer in zip(chunk, outcomes):
+            outcome = self._outcome(call, answer, now)
+            if outcome.target is None:
+                errors.append({"b_id": call.exchange_id, "last_error": outcome.error})
+            else:
+                moves.append(
+                    ExchangeMove(
+                        call.exchange_id,
+                        ExchangeKind.LETTER.value,
+                        call.letter.state.value,
+                        outcome.target,
+                        label=call.letter.label,
+                        error=outcome.error,
+                        remote_id=outcome.remote_id,
+                    )
                 )
-            }
-            letters = {
-                r.exchange_id: r
-                for r in session.scalars(sa.select(RegisteredLetter).where(RegisteredLetter.exchange_id.in_(ids)))
-            }
-            moves = [
-                move
-                for call, outcome in zip(chunk, outcomes)
-                if (move := self._outcome_move(rows[call.exchange_id], entries[call.exchange_id], call, outcome))
-            ]
-            # One flush for the chunk's letters: per letter, the flush cost more than the provider's call (AR-08).
-            record_transitions(session, moves, by=self.user_login)
-            return [
-                outcome if isinstance(outcome, LiasseError) else _to_letter(rows[call.exchange_id], letters[call.exchange_id])
-                for call, outcome in zip(chunk, outcomes)
-            ]
+            entry = {"b_key": call.key, **outcome.entry}
+            entries.setdefault(tuple(entry), []).append(entry)
+            if isinstance(answer, LiasseError):
+                results.append(answer)
+            else:
+                results.append(attrs.evolve(call.letter, state=outcome.target, remote_id=outcome.remote_id, last_error=None))
+        exchanges, outbox = ExchangeRow.__table__, OutboxEntry.__table__
+        with self.liasse.store.session() as session:
+            record_moves(session, moves, by=self.user_login, at=now)
+            if errors:
+                session.execute(
+                    exchanges.update().where(exchanges.c.id == sa.bindparam("b_id")).values(last_error=sa.bindparam("last_error")),
+                    errors,
+                )
+            for columns, rows in entries.items():
+                values = {c: sa.bindparam(c) for c in columns if c != "b_key"}
+                session.execute(outbox.update().where(outbox.c.idempotency_key == sa.bindparam("b_key")).values(values), rows)
+        return results
 
     def _commit(
         self,
         ready: tuple[LetterChoice, ...],
         otp: Secret | None,
         webhook_url: str | None,
-        rendered: dict[int, build.RenderedLetter] | None = None,
+        kept: _Kept | None = None,
     ) -> list[_LetterCall]:
         """Render each event once, then commit every letter with its outbox row, before any call."""
-        events = {event_id: self.host.events.event(event_id) for event_id in dict.fromkeys(c.event_id for c in ready)}
-        documents: dict[int, build.RenderedLetter] = dict(rendered or {})
+        known = kept.events if kept is not None else {}
+        events = {
+            event_id: known.get(event_id) or self.host.events.event(event_id) for event_id in dict.fromkeys(c.event_id for c in ready)
+        }
+        documents: dict[int, build.RenderedLetter] = dict(kept.documents if kept is not None else {})
         for event_id, event in events.items():
             if event_id in documents:
                 continue  # rendered by the check a moment ago
@@ -378,44 +431,53 @@ class RegisteredDesk(DeskBase):
             parties = {
                 event_id: {build.party_key(p): p for p in build.recipients(event)} for event_id, event in events.items()
             }
-            planned: list[tuple[ExchangeRow, Any, LetterChoice, str | None]] = []
+            planned: list[tuple[dict[str, Any], Any, LetterChoice, str | None]] = []
             for choice in ready:
                 event = events[choice.event_id]
                 party = parties[choice.event_id][choice.party_key]
                 consent = consents.get(choice.party_key)
                 email = (consent.email if consent is not None and consent.email else None) or self._email_of(party)
                 document = documents[choice.event_id]
-                row = ExchangeRow(
-                    provider=self.provider,
-                    provider_account=self.provider_account,
-                    kind=ExchangeKind.LETTER.value,
-                    label=f"{event.title} — {party.name}"[:500],
-                    account_number=party.account_number or event.account_number,
-                    state=LetterState.PENDING.value,
-                    created_by=self.user_login,
-                    file_name=f"{event.title[:80]}.pdf",
-                    file_size=document.size,
-                    sha256=document.sha256,
-                )
-                planned.append((row, party, choice, email))
-            # One flush for every letter's exchange row: their ids, before the letters and outbox rows.
-            session.add_all([row for row, _, _, _ in planned])
-            session.flush()
-            made: list[tuple[ExchangeRow, RegisteredLetter, OutboxEntry, Any]] = []
-            for row, party, choice, email in planned:
+                values = {
+                    "provider": self.provider,
+                    "provider_account": self.provider_account,
+                    "kind": ExchangeKind.LETTER.value,
+                    "label": f"{event.title} — {party.name}"[:500],
+                    "account_number": party.account_number or event.account_number,
+                    "state": LetterState.PENDING.value,
+                    "created_by": self.user_login,
+                    "file_name": f"{event.title[:80]}.pdf",
+                    "file_size": document.size,
+                    "sha256": document.sha256,
+                }
+                planned.append((values, party, choice, email))
+            # Core INSERTs, one batch a table: the ORM's per-object bookkeeping cost more than the provider's
+            # calls (AR-08, P2). Only the exchanges' ids and creation times come back.
+            exchanges = ExchangeRow.__table__
+            inserted = session.execute(
+                exchanges.insert().returning(exchanges.c.id, exchanges.c.created_at, sort_by_parameter_order=True),
+                [{"created_at": utcnow(), **values} for values, _, _, _ in planned],
+            ).all()
+            letter_values: list[dict[str, Any]] = []
+            entry_values: list[dict[str, Any]] = []
+            calls: list[_LetterCall] = []
+            for (exchange_id, created_at), (values, party, choice, email) in zip(inserted, planned):
                 document = documents[choice.event_id]
-                letter = RegisteredLetter(
-                    exchange_id=row.id,
-                    event_id=choice.event_id,
-                    party_key=choice.party_key,
-                    party_name=party.name,
-                    letter_kind=choice.kind.value,
-                    recipient_email=email if choice.kind is not LetterKind.PAPER else party.email,
-                    postal_address=party.postal_address,
-                    colour=choice.colour,
-                    double_sided=choice.double_sided,
-                    document_path=str(document.path),
-                    document_sha256=document.sha256,
+                recipient_email = email if choice.kind is not LetterKind.PAPER else party.email
+                letter_values.append(
+                    {
+                        "exchange_id": exchange_id,
+                        "event_id": choice.event_id,
+                        "party_key": choice.party_key,
+                        "party_name": party.name,
+                        "letter_kind": choice.kind.value,
+                        "recipient_email": recipient_email,
+                        "postal_address": party.postal_address,
+                        "colour": choice.colour,
+                        "double_sided": choice.double_sided,
+                        "document_path": str(document.path),
+                        "document_sha256": document.sha256,
+                    }
                 )
                 link = links.get(choice.billing_entity or "")
                 payload = {
@@ -423,23 +485,42 @@ class RegisteredDesk(DeskBase):
                     "webhook_url": webhook_url,
                     "professional": self._professional(party),
                 }
-                entry = OutboxEntry(
-                    provider=self.provider,
-                    operation=OPERATION,
-                    exchange_id=row.id,
-                    status="in_flight",
-                    attempts=1,
-                    lease_until=lease_until,
-                    claimed_by=self.liasse.outbox.owner,
-                    payload=json.dumps(payload),
+                key = new_idempotency_key()
+                entry_values.append(
+                    {
+                        "idempotency_key": key,
+                        "provider": self.provider,
+                        "operation": OPERATION,
+                        "exchange_id": exchange_id,
+                        "status": "in_flight",
+                        "attempts": 1,
+                        "created_at": created_at,
+                        "next_attempt_at": created_at,
+                        "lease_until": lease_until,
+                        "claimed_by": self.liasse.outbox.owner,
+                        "payload": json.dumps(payload),
+                    }
                 )
-                made.append((row, letter, entry, party))
-            session.add_all([item for _, letter, entry, _ in made for item in (letter, entry)])
-            session.flush()
-            return [
-                _LetterCall(row.id, entry.idempotency_key, self._draft(row, letter, entry, otp, party))
-                for row, letter, entry, party in made
-            ]
+                letter = Letter(
+                    id=exchange_id,
+                    event_id=choice.event_id,
+                    party_name=party.name,
+                    kind=choice.kind,
+                    state=LetterState.PENDING,
+                    label=values["label"],
+                    account_number=values["account_number"],
+                    remote_id=None,
+                    recipient_email=recipient_email,
+                    postal_address=party.postal_address,
+                    created_by=self.user_login,
+                    created_at=created_at,
+                )
+                stored = _Document(document.path, values["file_name"], document.size, document.sha256, None)
+                draft = _draft_of(letter, party, stored, choice.colour, choice.double_sided, payload, otp)
+                calls.append(_LetterCall(exchange_id, key, draft, letter, 1))
+            session.execute(RegisteredLetter.__table__.insert(), letter_values)
+            session.execute(OutboxEntry.__table__.insert(), entry_values)
+            return calls
 
     def _upload_shared(self, calls: list[_LetterCall]) -> dict[str, str]:
         """Upload each distinct document once (AR-08); sha256 → the provider's id. A failure leaves it to each call."""
@@ -453,10 +534,16 @@ class RegisteredDesk(DeskBase):
             except LiasseError:
                 continue  # each letter's own call tries again and records the reason
         if uploaded:
+            letters = RegisteredLetter.__table__
             with self.liasse.store.session() as session:
-                ids = [call.exchange_id for call in calls]
-                for letter in session.scalars(sa.select(RegisteredLetter).where(RegisteredLetter.exchange_id.in_(ids))):
-                    letter.document_remote_id = uploaded.get(letter.document_sha256, letter.document_remote_id)
+                for sha256, remote_id in uploaded.items():
+                    ids = [call.exchange_id for call in calls if call.draft.documents[0].sha256 == sha256]
+                    for start in range(0, len(ids), 500):  # IN lists of 500: under every database's parameter limit
+                        session.execute(
+                            letters.update()
+                            .where(letters.c.exchange_id.in_(ids[start : start + 500]))
+                            .values(document_remote_id=remote_id)
+                        )
         return uploaded
 
     @staticmethod
@@ -469,30 +556,15 @@ class RegisteredDesk(DeskBase):
     def _draft(
         self, row: ExchangeRow, letter: RegisteredLetter, entry: OutboxEntry, otp: Secret | None, party: Any = None
     ) -> RegisteredLetterDraft:
-        payload = json.loads(entry.payload or "{}")
-        first, _, last = letter.party_name.partition(" ")
-        party = party if party is not None else self._stored_party(letter)
-        path = Path(letter.document_path)
-        return RegisteredLetterDraft(
-            kind=LetterKind(letter.letter_kind),
-            recipient=LetterRecipient(
-                first_name=(party.first_name if party else None) or first,
-                last_name=(party.last_name if party else None) or last or letter.party_name,
-                email=letter.recipient_email,
-                postal_address=letter.postal_address,
-                professional=bool(payload.get("professional")),
-            ),
-            documents=(
-                OutgoingDocument(path, row.file_name or path.name, "application/pdf", row.file_size or 0, letter.document_sha256),
-            ),
-            reference=row.label,
-            otp=otp,
-            document_ids=(letter.document_remote_id,) if letter.document_remote_id else (),
-            colour=letter.colour,
-            double_sided=letter.double_sided,
-            file_reference=f"event-{letter.event_id}",
-            billing_reference=payload.get("billing"),
-            webhook_url=payload.get("webhook_url"),
+        """The provider call of a stored letter (the relay's, and a resend's)."""
+        return _draft_of(
+            _to_letter(row, letter),
+            party if party is not None else self._stored_party(letter),
+            _Document(Path(letter.document_path), row.file_name, row.file_size, letter.document_sha256, letter.document_remote_id),
+            letter.colour,
+            letter.double_sided,
+            json.loads(entry.payload or "{}"),
+            otp,
         )
 
     # --- the outbox relay's three steps (liasse.outbox) ------------------------------
@@ -502,7 +574,7 @@ class RegisteredDesk(DeskBase):
         row = self._exchange_row(session, exchange_id)
         letter = self._letter_row(session, exchange_id)
         entry = self._outbox_of(session, exchange_id)
-        return _LetterCall(exchange_id, key, self._draft(row, letter, entry, None))
+        return _LetterCall(exchange_id, key, self._draft(row, letter, entry, None), _to_letter(row, letter), entry.attempts)
 
     def _call(self, call: _LetterCall) -> RemoteExchange | LiasseError:
         """The provider call; liasse's errors come back as values, for the record."""
@@ -519,38 +591,34 @@ class RegisteredDesk(DeskBase):
         call: _LetterCall,
         outcome: RemoteExchange | LiasseError,
     ) -> None:
-        """One letter's outcome, recorded in ``session`` (the outbox relay's call, as for every desk)."""
-        move = self._outcome_move(row, entry, call, outcome)
-        if move is not None:
-            record_transitions(session, (move,), by=self.user_login)
+        """One letter's outcome, recorded in ``session`` on its loaded rows (the outbox relay's call)."""
+        written = self._outcome(call, outcome, utcnow())
+        for column, value in written.entry.items():
+            setattr(entry, column, value)
+        row.last_error = written.error
+        if written.remote_id is not None:
+            row.remote_id = written.remote_id
+        if written.target is not None:
+            record_transitions(session, ((row, written.target, written.error),), by=self.user_login)
 
-    def _outcome_move(
-        self,
-        row: ExchangeRow,
-        entry: OutboxEntry,
-        call: _LetterCall,
-        outcome: RemoteExchange | LiasseError,
-    ) -> tuple[ExchangeRow, LetterState, str | None] | None:
+    @staticmethod
+    def _outcome(call: _LetterCall, outcome: RemoteExchange | LiasseError, now: dt.datetime) -> _Outcome:
         """Sent (to validate, or waiting with the OTP), still to send with the reason, or failed.
 
-        The outbox row is updated here; the letter's move is returned, for
-        :func:`~liasse.store.record_transitions` to write with the chunk's.
+        One reading of an outcome for both writers: the bulk send's batches
+        (:meth:`_record_chunk`) and the relay's loaded rows (:meth:`_apply_outcome`).
         """
+        released = {"lease_until": None, "claimed_by": None}
         if isinstance(outcome, ProviderUnavailable):
             # Nothing is lost: the letter waits "to send" with the reason; the relay sends it again.
-            row.last_error = entry.last_error = outcome.message()
-            entry.status, entry.lease_until, entry.claimed_by = "pending", None, None
-            entry.next_attempt_at = utcnow() + dt.timedelta(seconds=outbox_delay(entry.attempts, outcome.retry_after))
-            return None
+            message = outcome.message()
+            retry_at = now + dt.timedelta(seconds=outbox_delay(call.attempts, outcome.retry_after))
+            return _Outcome(None, message, None, {"status": "pending", "last_error": message, "next_attempt_at": retry_at, **released})
         if isinstance(outcome, LiasseError):
-            entry.status, entry.last_error = "failed", outcome.message()
-            entry.lease_until = entry.claimed_by = None
-            return row, LetterState.FAILED, outcome.message()
-        row.remote_id = outcome.remote_id
-        row.last_error = None
-        entry.status, entry.done_at, entry.last_error = "done", utcnow(), None
-        entry.lease_until = entry.claimed_by = None
-        return row, LetterState.WAITING if call.draft.otp is not None else LetterState.TO_VALID, None
+            message = outcome.message()
+            return _Outcome(LetterState.FAILED, message, None, {"status": "failed", "last_error": message, **released})
+        target = LetterState.WAITING if call.draft.otp is not None else LetterState.TO_VALID
+        return _Outcome(target, None, outcome.remote_id, {"status": "done", "done_at": now, "last_error": None, **released})
 
     def exchange(self, exchange_id: int) -> Letter:
         """The letter (the relay's name for it)."""
@@ -874,6 +942,42 @@ def _moment_of(remote: RemoteLetter, target: LetterState) -> dt.datetime | None:
         LetterState.NEGLECTED: remote.negligence_at,
         LetterState.BOUNCED: remote.bounced_at,
     }.get(target)
+
+
+def _draft_of(
+    letter: Letter,
+    party: Any,
+    document: _Document,
+    colour: bool,
+    double_sided: bool,
+    payload: dict[str, Any],
+    otp: Secret | None,
+) -> RegisteredLetterDraft:
+    """The provider call of ``letter``: one reading for the bulk send's commit and for a stored letter."""
+    first, _, last = letter.party_name.partition(" ")
+    return RegisteredLetterDraft(
+        kind=letter.kind,
+        recipient=LetterRecipient(
+            first_name=(party.first_name if party else None) or first,
+            last_name=(party.last_name if party else None) or last or letter.party_name,
+            email=letter.recipient_email,
+            postal_address=letter.postal_address,
+            professional=bool(payload.get("professional")),
+        ),
+        documents=(
+            OutgoingDocument(
+                document.path, document.file_name or document.path.name, "application/pdf", document.size or 0, document.sha256
+            ),
+        ),
+        reference=letter.label,
+        otp=otp,
+        document_ids=(document.remote_id,) if document.remote_id else (),
+        colour=colour,
+        double_sided=double_sided,
+        file_reference=f"event-{letter.event_id}",
+        billing_reference=payload.get("billing"),
+        webhook_url=payload.get("webhook_url"),
+    )
 
 
 def _to_letter(row: ExchangeRow, letter: RegisteredLetter) -> Letter:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+import attrs
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -35,6 +37,7 @@ __all__ = [
     "AuditRecord",
     "Base",
     "Exchange",
+    "ExchangeMove",
     "ExchangeTransition",
     "OutboxEntry",
     "ProviderContact",
@@ -44,6 +47,7 @@ __all__ = [
     "WebhookEvent",
     "default_store_url",
     "open_store",
+    "record_moves",
     "record_transition",
     "record_transitions",
     "TIMESTAMP_COLUMNS",
@@ -104,7 +108,7 @@ def record_transitions(
         raise ValueError(f"record_transition needs a timezone-aware datetime, got {when!r}")
     planned: list[tuple[Exchange, str, str | None]] = []
     for exchange, target, error in moves:
-        planned.append((exchange, _checked_target(exchange, target), error))
+        planned.append((exchange, _checked_target(exchange.kind, exchange.state, target), error))
     # Read now: once a flush has failed, the rows' attributes are no longer safe to load.
     labels = [exchange.label for exchange, _target, _error in planned]
     transitions: list[ExchangeTransition] = []
@@ -132,16 +136,94 @@ def record_transitions(
     return transitions
 
 
-def _checked_target(exchange: Exchange, target: LabelledState | str) -> str:
-    """The state value ``target`` names, checked against the exchange's machine when its kind has one."""
-    machine = MACHINES.get(ExchangeKind(exchange.kind))
+@attrs.frozen
+class ExchangeMove:
+    """One exchange's change of state, named by its id and the state it was in (for :func:`record_moves`)."""
+
+    exchange_id: int
+    #: The exchange's :class:`~liasse.states.ExchangeKind` value: which machine checks the move.
+    kind: str
+    #: The state the caller last saw: the UPDATE applies only if the row is still in it.
+    source: str
+    target: LabelledState | str
+    #: Named in the sentence when another process moved the exchange meanwhile.
+    label: str = ""
+    #: ``last_error`` afterwards: a user-facing sentence, or None to clear it.
+    error: str | None = None
+    #: The provider's id, when the move is the answer to a call (left as it is when None).
+    remote_id: str | None = None
+
+
+def record_moves(session: Session, moves: Sequence[ExchangeMove], by: str, at: dt.datetime | None = None) -> None:
+    """:func:`record_transitions` for exchanges known by id, without loading their rows.
+
+    A bulk send knows each letter's id and state from its own commit: loading
+    the rows back only to change them cost more than the provider's call
+    (AR-08, P2). Each move is checked against its kind's machine, and each
+    exchange against the state the caller saw, before anything is written;
+    the UPDATEs are sent as one batch per set of columns, each still guarded
+    by that state, and the history rows are inserted in one batch. If any
+    exchange was moved by another process meanwhile,
+    :class:`~liasse.errors.ExchangeChanged` names it and the caller's
+    session must roll back. Rows this session already loaded are
+    not refreshed: read them again afterwards.
+    """
+    when = at or utcnow()
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError(f"record_moves needs a timezone-aware datetime, got {when!r}")
+    planned = [(move, _checked_target(move.kind, move.source, move.target)) for move in moves]
+    if not planned:
+        return
+    batches: dict[tuple[str, ...], list[dict[str, object]]] = {}
+    for move, target in planned:
+        values: dict[str, object] = {"b_id": move.exchange_id, "b_source": move.source, "state": target, "last_error": move.error}
+        column = TIMESTAMP_COLUMNS.get(target)
+        if column is not None:
+            values[column] = when
+        if move.remote_id is not None:
+            values["remote_id"] = move.remote_id
+        batches.setdefault(tuple(values), []).append(values)
+    table = Exchange.__table__
+    ids = [move.exchange_id for move, _ in planned]
+    # Read first, so the sentence names the exchanges another process moved and nothing is written for them.
+    seen = {row[0]: row[1] for row in session.execute(sa.select(table.c.id, table.c.state).where(table.c.id.in_(ids)))}
+    moved = [move for move, _ in planned if seen.get(move.exchange_id) != move.source]
+    if moved:
+        raise ExchangeChanged(label=_labels(moved))
+    guard = sa.and_(table.c.id == sa.bindparam("b_id"), table.c.state == sa.bindparam("b_source"))
+    # One batch's row count is the sum of its UPDATEs only where the driver says so; else row by row.
+    per_batch = session.get_bind().dialect.supports_sane_multi_rowcount
+    matched = 0
+    for columns, rows in batches.items():
+        statement = table.update().where(guard).values({c: sa.bindparam(c) for c in columns if not c.startswith("b_")})
+        for part in [rows] if per_batch else [[row] for row in rows]:
+            matched += session.execute(statement, part).rowcount  # type: ignore[attr-defined]
+    if matched != len(planned):
+        # Moved between the read and the write: the rows not at their target now are the ones.
+        now = {row[0]: row[1] for row in session.execute(sa.select(table.c.id, table.c.state).where(table.c.id.in_(ids)))}
+        late = [move for move, target in planned if now.get(move.exchange_id) != target]
+        raise ExchangeChanged(label=_labels(late or [move for move, _ in planned]))
+    session.execute(
+        sa.insert(ExchangeTransition.__table__),
+        [{"exchange_id": move.exchange_id, "source": move.source, "target": target, "at": when, "by": by} for move, target in planned],
+    )
+
+
+def _labels(moves: Sequence[ExchangeMove]) -> str:
+    """The first moves' labels (or ids), for :class:`~liasse.errors.ExchangeChanged`."""
+    names = [move.label or str(move.exchange_id) for move in moves]
+    return ", ".join(names[:3]) + (" …" if len(names) > 3 else "")
+
+
+def _checked_target(kind: str, source: str, target: LabelledState | str) -> str:
+    """The state value ``target`` names, checked against the machine of ``kind`` when it has one."""
+    machine = MACHINES.get(ExchangeKind(kind))
     if machine is None:
         return target.value if isinstance(target, enum.Enum) else target
     if isinstance(target, enum.Enum) and not isinstance(target, machine.states):
-        raise TypeError(f"{exchange.kind} exchanges take {machine.states.__name__} states, not {target!r}")
-    source_state = machine.parse(exchange.state)
+        raise TypeError(f"{kind} exchanges take {machine.states.__name__} states, not {target!r}")
+    source_state = machine.parse(source)
     target_state = machine.parse(target.value if isinstance(target, enum.Enum) else target)
     machine.check(source_state, target_state)
     value: str = target_state.value
     return value
-

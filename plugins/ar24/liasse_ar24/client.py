@@ -245,6 +245,8 @@ def _object(result: Any) -> dict[str, Any]:
 
 def _clear_json(raw: bytes) -> dict[str, Any] | None:
     """The body as a JSON object, or None when it is not one (then it is encrypted)."""
+    if raw.lstrip()[:1] != b"{":
+        return None  # base64 never starts with "{": no need to let the JSON parser fail on it
     try:
         body = json.loads(raw)
     except ValueError:

@@ -66,7 +66,8 @@ def parse_paris_date(text: str) -> tuple[dt.datetime, ...]:
     if not _DATE_SHAPE.fullmatch(text):
         return ()
     try:
-        naive = dt.datetime.strptime(text, DATE_FORMAT)
+        # The shape is checked above; fromisoformat reads it as strptime would, in a tenth of the time.
+        naive = dt.datetime.fromisoformat(text)
     except ValueError:
         return ()
     first = naive.replace(tzinfo=PARIS, fold=0)
