@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -337,13 +337,16 @@ class RegisteredDesk(DeskBase):
         calls = [self._with_document_id(call, uploads) for call in calls]
         results: list[Letter | LiasseError] = []
         # Calls run ``workers`` at a time; each chunk's outcomes are recorded in one transaction while
-        # the next chunk's calls are in flight (every call is queued at once; map yields them in order).
+        # the next chunk's calls are in flight (every call is queued at once, taken in order). This
+        # thread wakes once a chunk, not once a letter: it shares the interpreter lock with the calls.
         chunk_size = max(1, workers) * 2
         with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix=f"liasse-{self.provider}") as pool:
-            answers = pool.map(self._call, calls)
+            answers = [pool.submit(self._call, call) for call in calls]
             for start in range(0, len(calls), chunk_size):
                 chunk = calls[start : start + chunk_size]
-                outcomes = [next(answers) for _ in chunk]
+                waiting = answers[start : start + chunk_size]
+                wait(waiting)
+                outcomes = [answer.result() for answer in waiting]
                 for offset, result in enumerate(self._record_chunk(chunk, outcomes)):
                     results.append(result)
                     if progress is not None:

@@ -131,9 +131,14 @@ def render(content: bytes, attachments: list[tuple[str, bytes]], dest: Path) -> 
             writer.add_page(page)
             pages += 1
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with dest.open("wb") as out:
-        writer.write(out)
-    data = dest.read_bytes()
+    if attachments:
+        with dest.open("wb") as out:
+            writer.write(out)
+        data = dest.read_bytes()
+    else:
+        # Nothing to merge: the host's letter is the document, as the host made it (and not rewritten).
+        data = content
+        dest.write_bytes(data)
     return RenderedLetter(dest, hashlib.sha256(data).hexdigest(), len(data), pages)
 
 
