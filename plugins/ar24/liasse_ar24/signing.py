@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
@@ -77,8 +78,13 @@ def parse_paris_date(text: str) -> tuple[dt.datetime, ...]:
     return (first, second)
 
 
+@functools.lru_cache(maxsize=64)
 def request_signature(date_str: str, private_key: str) -> str:
-    """The ``signature`` header of a request whose ``date`` field is ``date_str``."""
+    """The ``signature`` header of a request whose ``date`` field is ``date_str``.
+
+    A pure function of the second and the key: a bulk send's calls in the
+    same second share one (kept in a small cache; it prints nothing).
+    """
     return _encrypt(date_str.encode("utf-8"), _signature_key(private_key), _iv(private_key))
 
 
@@ -110,7 +116,7 @@ def decrypt_response(body: str | bytes, date_str: str, private_key: str) -> dict
         cipher_text = base64.b64decode("".join(text.split()), validate=True)
     except (binascii.Error, ValueError):
         raise UndecryptableResponse("AR24 response is neither JSON nor base64") from None
-    plain = _decrypt(cipher_text, _response_key(date_str, private_key), _iv(private_key))
+    plain = _decrypt(cipher_text, _response_cipher(date_str, private_key))
     try:
         envelope = json.loads(plain)
     except ValueError:
@@ -149,13 +155,20 @@ def _encrypt(plain: bytes, key: bytes, iv: bytes) -> str:
     return base64.b64encode(encryptor.update(padded) + encryptor.finalize()).decode("ascii")
 
 
-def _decrypt(cipher_text: bytes, key: bytes, iv: bytes) -> bytes:
-    from cryptography.hazmat.primitives import padding
+@functools.lru_cache(maxsize=64)
+def _response_cipher(date_str: str, private_key: str) -> Any:
+    """The cipher of the answers to requests dated ``date_str``: built once a second, not once an answer."""
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    return Cipher(algorithms.AES(_response_key(date_str, private_key)), modes.CBC(_iv(private_key)))
+
+
+def _decrypt(cipher_text: bytes, cipher: Any) -> bytes:
+    from cryptography.hazmat.primitives import padding
 
     if not cipher_text or len(cipher_text) % 16:
         raise UndecryptableResponse("AR24 response is not AES-CBC ciphertext")
-    decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+    decryptor = cipher.decryptor()
     padded = decryptor.update(cipher_text) + decryptor.finalize()
     unpadder = padding.PKCS7(128).unpadder()
     try:
