@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from liasse.errors import FileRefused
-from liasse.files import check_outgoing, sha256_of
+from liasse.files import check_outgoing, safe_file_name, sha256_of
 from liasse.records import ProviderLimits
 
 LIMITS = ProviderLimits(max_file_size=4096, media_types=frozenset({"application/pdf", "image/png", "text/plain"}))
@@ -107,3 +107,24 @@ def test_sizes_are_shown_in_the_units_a_file_manager_uses(size: int, fr: str, en
     from liasse.files import shown_size
 
     assert shown_size(size) == fr and shown_size(size, "en") == en
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("Projet de compromis.pdf", "Projet de compromis.pdf"),
+        ("Relevé d'identité bancaire.pdf", "Relevé d_identité bancaire.pdf"),
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\marie\\Bureau\\Acte signé.pdf", "Acte signé.pdf"),
+        ("bail<script>.pdf", "bail_script_.pdf"),
+        ("..", ""),
+        ("   ", ""),
+    ],
+)
+def test_jz03_stored_file_names_keep_accents_and_spaces_but_no_path(sent: str, stored: str) -> None:
+    """A name as the office wrote it stays readable on the provider's side; no path or markup survives."""
+    assert safe_file_name(sent) == stored
+
+
+def test_jz03_a_stored_file_name_is_capped() -> None:
+    assert len(safe_file_name("é" * 500 + ".pdf")) == 200

@@ -61,11 +61,11 @@ def test_fw07_jz02_jz04_jz06_matter_shared_and_returned_through_the_screens(serv
     # JZ-03: a document added from the browser.
     page.get_by_role("button", name="Ajouter au dossier").click()  # type: ignore[attr-defined]
     assert "Cochez au moins une pièce jointe" in toast(page, "error")
-    draft = tmp_path / "Projet_de_compromis.pdf"
+    draft = tmp_path / "Projet de compromis.pdf"  # accents and spaces survive the upload (JZ-03)
     draft.write_bytes(simple_pdf(office_name="Groupe FICHORGA", title="Projet de compromis de vente", lines=("Vente MARTIN / DUPONT.",)))
     page.get_by_label("Fichiers à ajouter").set_input_files(str(draft))  # type: ignore[attr-defined]
     page.get_by_role("button", name="Ajouter au dossier").click()  # type: ignore[attr-defined]
-    assert "« Projet_de_compromis.pdf » ajoutés au dossier sur JurisZone" in toast(page)
+    assert "« Projet de compromis.pdf » ajoutés au dossier sur JurisZone" in toast(page)
     assert "Déposé" in page.locator("table.documents tr[data-document]").first.inner_text()  # type: ignore[attr-defined]
 
     # JZ-04: the share dialog; an expiry in the past is a sentence and the dialog keeps what was typed.
@@ -99,7 +99,7 @@ def test_fw07_jz02_jz04_jz06_matter_shared_and_returned_through_the_screens(serv
     page.get_by_label("Mot de passe").fill(PASSWORD)  # type: ignore[attr-defined]
     page.get_by_role("button", name="Se connecter").click()  # type: ignore[attr-defined]
     shot(page, "recipient-zone")
-    document = page.get_by_role("link", name="Projet_de_compromis.pdf")  # type: ignore[attr-defined]
+    document = page.get_by_role("link", name="Projet de compromis.pdf")  # type: ignore[attr-defined]
     href = str(document.get_attribute("href"))
     downloaded = page.request.get(access.split("/zone/")[0] + href)  # type: ignore[attr-defined]
     assert downloaded.ok and downloaded.body().startswith(b"%PDF")

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import mimetypes
 import os
+import re
 import tempfile
 import unicodedata
 from collections.abc import Iterator
@@ -45,6 +46,8 @@ RECEIVED_TYPES = frozenset(
 )
 #: Longest file name liasse passes on (most file systems stop at 255 bytes).
 MAX_NAME_LENGTH = 200
+#: What a stored file's name keeps: letters of any alphabet (a French "relevé" stays one), digits, ". _-" and spaces.
+_UNSAFE_IN_NAME = re.compile(r"[^\w. -]+")
 #: A docx is a zip: filetype names the container when the zip's first entry does not show the kind.
 _CONTAINERS = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {"application/zip"},
@@ -89,6 +92,21 @@ def name_problem(file_name: str) -> tuple[str, str] | None:
                 f"its name holds an invisible character that changes how it displays (U+{ord(char):04X})",
             )
     return None
+
+
+def safe_file_name(name: str) -> str:
+    """``name`` as a file may be stored under it, or ``""`` when nothing usable is left.
+
+    Only its last part is kept (a browser or a provider may send a whole
+    path, ``..`` included), and any character other than a letter of any
+    alphabet, a digit, a space or ``. _ -`` becomes ``_``.
+    "Relevé d'identité bancaire.pdf" stays readable:
+    ``Relevé d_identité bancaire.pdf``.
+    """
+    base = Path(name.replace("\\", "/")).name
+    safe = _UNSAFE_IN_NAME.sub("_", base).strip()[:MAX_NAME_LENGTH]
+    # "." and ".." are directory steps, not names: the caller falls back to a name of its own.
+    return "" if not safe.strip(". ") else safe
 
 
 def sniffed_type(path: Path) -> str | None:

@@ -61,8 +61,6 @@ POOL_SIZE = 32
 #: 1,024 writes instead of 65,536; measured 346 → 1,233 MB/s in the research, P1).
 SEND_BLOCK = 1024 * 1024
 USER_AGENT = f"liasse/{__version__}"
-#: What a provider's file name keeps: letters of any alphabet (a French "relevé" stays one), digits, ". _-" and spaces.
-_SAFE_NAME = re.compile(r"[^\w. -]+")
 #: Query parameters whose values never reach a log line (some providers, AR24 among them,
 #: put their token in the query string, and urllib3 logs request lines at DEBUG).
 _SECRET_QUERY = re.compile(
@@ -445,11 +443,11 @@ def _file_name(disposition: str) -> str:
 
     if not disposition:
         return ""
+    from liasse.files import safe_file_name
+
     message = Message()
     message["Content-Disposition"] = disposition
-    name = _SAFE_NAME.sub("_", Path(message.get_filename() or "").name)[:200]
-    # "." and ".." are directory steps, not names: the caller falls back to the generated one.
-    return "" if not name.strip(". ") else name
+    return safe_file_name(message.get_filename() or "")
 
 
 _ADAPTER: type[Any] | None = None

@@ -21,14 +21,13 @@ from flask import Flask, current_app, flash, g, redirect, request, session, url_
 from flask.typing import ResponseReturnValue
 from liasse_hostapi.errors import HostLookupError
 from werkzeug.exceptions import BadRequest
-from werkzeug.utils import secure_filename
 from liasse_hostapi.records import AccountKind
 
 from liasse.app import Liasse
 from liasse.capabilities import Capability
 from liasse.demo import DEMO_USER
 from liasse.errors import CredentialsMissing, LiasseError
-from liasse.files import shown_size
+from liasse.files import safe_file_name, shown_size
 from liasse.sandbox import RunningSandbox
 from liasse_screens import menus
 from liasse_screens.menus import CapabilityScreens
@@ -63,7 +62,9 @@ def save_uploads(parent: Path, prefix: str) -> list[Path]:
     folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     paths: list[Path] = []
     for upload in uploads:
-        target = folder / (secure_filename(upload.filename or "") or "document")
+        # Names as the office wrote them, accents and spaces kept ("Projet de compromis.pdf"): each upload
+        # has a fresh folder, so only the name's own safety matters.
+        target = folder / (safe_file_name(upload.filename or "") or "document")
         upload.save(target)
         paths.append(target)
     return paths
