@@ -54,7 +54,7 @@ CASES: tuple[Case, ...] = (
     Case("P1 upload", "docsecure_upload.py", ("--size-mb", "1024", "--rounds", "3"), ("--size-mb", "8", "--rounds", "1"), needs="curl"),
     Case("P1 download", "docsecure_download.py", ("--import-mb", "96", "--size-mb", "1024"), ("--import-mb", "4", "--size-mb", "101"), needs="curl"),
     Case("P2 bulk", "docsecure_requests.py", ("--n", "1000", "--rounds", "3"), ("--n", "40", "--rounds", "1", "--cpu-sample", "20")),
-    Case("P2 bulk", "ar24_letters.py", (), ("--n", "30", "--workers", "8")),
+    Case("P2 bulk", "ar24_letters.py", (), ("--n", "30", "--workers", "8", "--rounds", "1")),
     Case("P2 bulk", "esign_requests.py", (), ("--n", "20", "--seq", "4", "--workers", "8")),
     Case("P1 upload", "juriszone_upload.py", (), ("--small-count", "3", "--small-mb", "1", "--big-mb", "8", "--rounds", "1"), needs="curl"),
     Case("P3 sync", "docsecure_sync.py", ("--small", "1000", "--large", "10000", "--changes", "200"), ("--small", "30", "--large", "90", "--changes", "10", "--rounds", "2")),
