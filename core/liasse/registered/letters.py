@@ -128,7 +128,8 @@ def render(content: bytes, attachments: list[tuple[str, bytes]], dest: Path) -> 
             width, height = sorted((float(page.mediabox.width), float(page.mediabox.height)))
             if abs(width - A4_POINTS[0]) > A4_TOLERANCE or abs(height - A4_POINTS[1]) > A4_TOLERANCE:
                 raise NotA4(source, number, round(width / 72 * 25.4), round(height / 72 * 25.4))
-            writer.add_page(page)
+            if attachments:
+                writer.add_page(page)  # only a merge needs the pages copied
             pages += 1
     dest.parent.mkdir(parents=True, exist_ok=True)
     if attachments:

@@ -112,7 +112,9 @@ class PdfWriter:
     def line(self, text: str, *, bold: bool = False) -> None:
         """One line of body text (wrapped when too long)."""
         pdf = self._pdf
-        pdf.set_font(FONT, style="B" if bold else "", size=10)
+        style = "B" if bold else ""
+        if (pdf.font_family, pdf.font_style, pdf.font_size_pt) != (FONT.lower(), style, 10):
+            pdf.set_font(FONT, style=style, size=10)
         safe = latin1_safe(text)
         room = pdf.epw - 2 * pdf.c_margin
         # A letter to a co-ownership lists a thousand parties (AR-08, P2): a line sure to fit is placed
