@@ -12,6 +12,7 @@ and collected.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -158,3 +159,41 @@ def test_fw05_bad_names_and_existing_directories_are_refused_with_a_sentence(tmp
     assert list((tmp_path / "taken").iterdir()) == [], "nothing written"
     result = CliRunner().invoke(cli, ["new-plugin", "Bad-Name", "--capability", "share", "--directory", str(tmp_path / "x")])
     assert result.exit_code == 1 and "Bad-Name" in result.output
+
+
+def test_fw05_a_vendor_needs_only_liasse_kit_to_run_a_scaffold_s_tests(tmp_path: Path) -> None:
+    """liasse[kit] (liasse and pytest) is enough: a fresh virtualenv with nothing else runs the scaffold's suite.
+
+    pip takes liasse's dependencies from its cache (the project's own install
+    filled it); liasse's test tooling (Playwright, schemathesis …) is absent.
+    """
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV", "PIP_REQUIRE"))}
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", f"{root}[kit]"],
+        capture_output=True, text=True, env=env, timeout=900,
+    )
+    assert install.returncode == 0, install.stderr[-3000:]
+    absent = subprocess.run([str(python), "-c", "import playwright"], capture_output=True, env=env)
+    assert absent.returncode != 0, "liasse[kit] must not bring liasse's own test tooling"
+    made = subprocess.run(
+        [str(venv / "bin" / "liasse"), "new-plugin", "acme", "--capability", "registered-mail", "--directory", str(tmp_path / "acme")],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert made.returncode == 0, made.stderr
+    project = tmp_path / "acme"
+    plugin = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", f"{project}[test]"],
+        capture_output=True, text=True, env=env, timeout=900,
+    )
+    assert plugin.returncode == 0, plugin.stderr[-3000:]
+    tests = subprocess.run(
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project, capture_output=True, text=True, env=env, timeout=900
+    )
+    assert tests.returncode == 0 and " passed" in tests.stdout, tests.stdout[-3000:] + tests.stderr[-2000:]
