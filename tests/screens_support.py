@@ -117,3 +117,14 @@ def toast(page: object, kind: str = "success") -> str:
     locator = page.locator(f".toasts .toast.{kind}").last  # type: ignore[attr-defined]
     locator.wait_for()
     return str(locator.inner_text())
+
+
+#: Every visible field of the page that no label names (the banner's own controls aside).
+_UNLABELLED_JS = """() => [...document.querySelectorAll('input, select, textarea')]
+    .filter(e => e.type !== 'hidden' && !e.closest('.banner') && e.labels.length === 0)
+    .map(e => e.outerHTML)"""
+
+
+def unlabelled_fields(page: object) -> list[str]:
+    """The HTML of each field on the page a screen reader could not name: [] on an accessible form."""
+    return list(page.evaluate(_UNLABELLED_JS))  # type: ignore[attr-defined]

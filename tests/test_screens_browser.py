@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from screens_support import CHROMIUM, browser, page, served, shot, toast
+from screens_support import CHROMIUM, browser, page, served, shot, toast, unlabelled_fields
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is needed: apt-get install chromium (.ci/run does)")
 __all__ = ["browser", "page", "served"]  # fixtures, used by name
@@ -193,12 +193,9 @@ LABELLED_SCREENS = (
 
 
 def test_fw07_forms_have_labels_and_are_usable_from_the_keyboard(served: str, page: object) -> None:
-    unlabelled_js = """() => [...document.querySelectorAll('input, select, textarea')]
-        .filter(e => e.type !== 'hidden' && !e.closest('.banner') && e.labels.length === 0)
-        .map(e => e.outerHTML)"""
     for path in LABELLED_SCREENS:
         page.goto(f"{served}{path}")  # type: ignore[attr-defined]
-        assert page.evaluate(unlabelled_js) == [], path  # type: ignore[attr-defined]
+        assert unlabelled_fields(page) == [], path
     # A request sent with the keyboard only: Tab to the label field, type, Enter.
     page.goto(f"{served}/x/docsecure/accounts/2950/request?kind=other")  # type: ignore[attr-defined]
     ensure_contact(page)

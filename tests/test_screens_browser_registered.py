@@ -14,7 +14,7 @@ import re
 import time
 
 import pytest
-from screens_support import CHROMIUM, browser, page, served, shot, toast
+from screens_support import CHROMIUM, browser, page, served, shot, toast, unlabelled_fields
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is needed: apt-get install chromium (.ci/run does)")
 __all__ = ["browser", "page", "served"]  # fixtures, used by name
@@ -229,12 +229,9 @@ LABELLED_SCREENS = (
 
 
 def test_fw07_ar_screens_fields_have_labels_and_the_letters_form_works_from_the_keyboard(served: str, page: object) -> None:
-    unlabelled_js = """() => [...document.querySelectorAll('input, select, textarea')]
-        .filter(e => e.type !== 'hidden' && !e.closest('.banner') && e.labels.length === 0)
-        .map(e => e.outerHTML)"""
     for path in LABELLED_SCREENS:
         page.goto(f"{served}{path}")  # type: ignore[attr-defined]
-        assert page.evaluate(unlabelled_js) == [], path  # type: ignore[attr-defined]
+        assert unlabelled_fields(page) == [], path
     # A party's kind of send chosen with the keyboard, then "Vérifier" with Enter.
     page.goto(f"{served}/r/ar24/letters?event=3")  # type: ignore[attr-defined]
     select = kind_select(page, 3, "email:paul.girard@laposte.net")

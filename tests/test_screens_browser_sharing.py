@@ -18,7 +18,7 @@ from pathlib import Path
 
 from liasse_hostapi.reference.demo_documents import simple_pdf
 import pytest
-from screens_support import CHROMIUM, browser, page, served, shot, toast
+from screens_support import CHROMIUM, browser, page, served, shot, toast, unlabelled_fields
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is needed: apt-get install chromium (.ci/run does)")
 __all__ = ["browser", "page", "served"]  # fixtures, used by name
@@ -140,12 +140,9 @@ def test_fw07_jz02_jz04_jz06_matter_shared_and_returned_through_the_screens(serv
 
 
 def test_fw07_jz_sharing_screens_have_labels_on_every_field(served: str, page: object) -> None:
-    unlabelled_js = """() => [...document.querySelectorAll('input, select, textarea')]
-        .filter(e => e.type !== 'hidden' && !e.closest('.banner') && e.labels.length === 0)
-        .map(e => e.outerHTML)"""
     for path in ("/z/juriszone/accounts/2950/export", "/z/juriszone/shares", "/z/juriszone/accounts/2950/shares"):
         page.goto(f"{served}{path}")  # type: ignore[attr-defined]
-        assert page.evaluate(unlabelled_js) == [], path  # type: ignore[attr-defined]
+        assert unlabelled_fields(page) == [], path
     # The matter exported (again, when the story ran first): its file and its share dialog, the export sent with the keyboard.
     page.goto(f"{served}/z/juriszone/accounts/2950/export")  # type: ignore[attr-defined]
     missing = page.get_by_label("Courriel de DUPONT MARIE")  # type: ignore[attr-defined]
@@ -156,6 +153,6 @@ def test_fw07_jz_sharing_screens_have_labels_on_every_field(served: str, page: o
     page.locator("section[data-matter='2950-01'] button.primary").focus()  # type: ignore[attr-defined]
     page.keyboard.press("Enter")  # type: ignore[attr-defined]
     assert "Dossier 2950-01 exporté" in toast(page)
-    assert page.evaluate(unlabelled_js) == []  # type: ignore[attr-defined]
+    assert unlabelled_fields(page) == []
     page.get_by_role("link", name="Partager des documents").click()  # type: ignore[attr-defined]
-    assert page.evaluate(unlabelled_js) == []  # type: ignore[attr-defined]
+    assert unlabelled_fields(page) == []

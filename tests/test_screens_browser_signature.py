@@ -16,7 +16,7 @@ import re
 import time
 
 import pytest
-from screens_support import CHROMIUM, browser, page, served, shot, toast
+from screens_support import CHROMIUM, browser, page, served, shot, toast, unlabelled_fields
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is needed: apt-get install chromium (.ci/run does)")
 __all__ = ["browser", "page", "served"]  # fixtures, used by name
@@ -170,19 +170,16 @@ def test_fw07_es06_es11_es10_lease_signed_through_the_screens(served: str, page:
 
 
 def test_fw07_es_signature_screens_have_labels_on_every_field(served: str, page: object) -> None:
-    unlabelled_js = """() => [...document.querySelectorAll('input, select, textarea')]
-        .filter(e => e.type !== 'hidden' && !e.closest('.banner') && e.labels.length === 0)
-        .map(e => e.outerHTML)"""
     page.goto(f"{served}/s/esign/accounts/97974/new")  # type: ignore[attr-defined]
-    assert page.evaluate(unlabelled_js) == []  # type: ignore[attr-defined]
+    assert unlabelled_fields(page) == []
     page.get_by_label(LEASE).check()  # type: ignore[attr-defined]
     page.keyboard.press("Enter")  # type: ignore[attr-defined] # the form is sent from the keyboard
     assert "créé" in toast(page)
     file_url = page.url  # type: ignore[attr-defined]
     for url in (file_url, f"{served}/s/esign/tracking", f"{served}/s/esign/accounts/97974/signatures", file_url + "/cancel"):
         page.goto(url)  # type: ignore[attr-defined]
-        assert page.evaluate(unlabelled_js) == [], url  # type: ignore[attr-defined]
+        assert unlabelled_fields(page) == [], url
     page.goto(file_url)  # type: ignore[attr-defined]
     _signer_row(page, "MOREAU").get_by_role("link", name="Modifier").click()  # type: ignore[attr-defined]
-    assert page.evaluate(unlabelled_js) == []  # type: ignore[attr-defined]
+    assert unlabelled_fields(page) == []
     shot(page, "signer-form")

@@ -49,6 +49,7 @@ import attrs
 
 from liasse.__about__ import __version__
 from liasse.errors import LiasseError, ProviderError, ProviderUnavailable
+from liasse.records import ReceivedFile
 from liasse.retries import INTERACTIVE, RetryBudget, RetryPolicy, parse_retry_after
 
 if TYPE_CHECKING:
@@ -111,6 +112,22 @@ class Download:
     media_type: str
     size: int
     sha256: str
+
+    def received(self, remote_id: str, file_name: str | None = None, received_at: dt.datetime | None = None) -> ReceivedFile:
+        """This download as the :class:`~liasse.records.ReceivedFile` a plugin's hook returns.
+
+        ``file_name`` is the provider's own name for the document when its
+        API gives one (else the download's); ``received_at`` defaults to now.
+        """
+        return ReceivedFile(
+            remote_id=remote_id,
+            path=self.path,
+            file_name=file_name or self.file_name,
+            media_type=self.media_type,
+            size=self.size,
+            sha256=self.sha256,
+            received_at=received_at or dt.datetime.now(dt.UTC),
+        )
 
 
 class HttpClient:

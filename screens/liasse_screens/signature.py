@@ -135,6 +135,12 @@ def _boxes(made: SignatureFile) -> list[page_preview.Box]:
     return found
 
 
+def _no_such_signer(provider: str, file_id: int, signer_id: int) -> ResponseReturnValue:
+    """Back to the file, saying the signer asked for is not on it (a stale page or a hand-typed address)."""
+    flash(f"Le signataire n° {signer_id} n'est pas sur ce dossier : choisissez-le dans la liste.", "error")
+    return redirect(url_for("signature.file", provider=provider, file_id=file_id))
+
+
 def _file_page(provider: str, file_id: int, **typed: object) -> ResponseReturnValue:
     """The signature file's screen: signers, their boxes, the page previews, the actions its state allows."""
     d = desk(provider)
@@ -275,8 +281,7 @@ def blueprint() -> Blueprint:
         made = d.file(file_id)
         signer = next((s for s in made.signers if s.id == signer_id), None)
         if signer is None:
-            flash(f"Le signataire n° {signer_id} n'est pas sur ce dossier : choisissez-le dans la liste.", "error")
-            return redirect(url_for("signature.file", provider=provider, file_id=file_id))
+            return _no_such_signer(provider, file_id, signer_id)
         typed = {
             "first_name": signer.first_name,
             "last_name": signer.last_name,
@@ -342,8 +347,7 @@ def blueprint() -> Blueprint:
         made = d.file(file_id)
         signer = next((s for s in made.signers if s.id == signer_id), None)
         if signer is None:
-            flash(f"Le signataire n° {signer_id} n'est pas sur ce dossier : choisissez-le dans la liste.", "error")
-            return redirect(url_for("signature.file", provider=provider, file_id=file_id))
+            return _no_such_signer(provider, file_id, signer_id)
         if request.method == "GET":
             return render_template("signature_confirm.html", provider=provider, file=made, signer=signer, action="delete")
         d.delete_signer(file_id, signer_id)

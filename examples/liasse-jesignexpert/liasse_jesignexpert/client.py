@@ -39,6 +39,8 @@ from liasse_jesignexpert.settings import JesignexpertSettings
 if TYPE_CHECKING:
     import requests
 
+    from liasse.http import Download
+
 TITLE = "Jesignexpert"
 
 #: JS-02: "Seuls les documents de moins de 10Mo peuvent être signés sur Jesignexpert."
@@ -253,28 +255,12 @@ class JesignexpertClient:
             raise NotFound(what_fr="Document signé", what_en="Signed document", key=remote_id)
         document = documents[0]
         got = self._download(f"/transactions/{remote_id}/documents/{document['id']}/download", dest_dir)
-        return ReceivedFile(
-            remote_id=remote_id,
-            path=got.path,
-            file_name=str(document.get("name") or f"{remote_id}.pdf"),
-            media_type=got.media_type,
-            size=got.size,
-            sha256=got.sha256,
-            received_at=dt.datetime.now(dt.UTC),
-        )
+        return got.received(remote_id, str(document.get("name") or f"{remote_id}.pdf"))
 
     def download_evidence(self, remote_id: str, dest_dir: Path) -> ReceivedFile:
         """The proof file (*dossier de preuve*) of a completed transaction."""
         got = self._download(f"/transactions/{remote_id}/evidence", dest_dir)
-        return ReceivedFile(
-            remote_id=remote_id,
-            path=got.path,
-            file_name=f"preuve_{remote_id}.pdf",
-            media_type=got.media_type,
-            size=got.size,
-            sha256=got.sha256,
-            received_at=dt.datetime.now(dt.UTC),
-        )
+        return got.received(remote_id, f"preuve_{remote_id}.pdf")
 
     # --- plumbing shared by every endpoint ----------------------------------------------------
 
@@ -283,7 +269,7 @@ class JesignexpertClient:
             raise self._refused_login()
         return (self._credentials.login, self._credentials.secret.reveal())
 
-    def _download(self, path: str, dest_dir: Path) -> Any:
+    def _download(self, path: str, dest_dir: Path) -> Download:
         return self._http.download(path, dest_dir, max_bytes=MAX_SIGNED_BYTES, headers={"Accept": "application/pdf"}, auth=self._auth())
 
     def _call(self, method: str, path: str, *, expect: Iterable[int] = (200,), **kwargs: Any) -> requests.Response:

@@ -199,14 +199,8 @@ class DocSecureClient:
             max_bytes=self.limits().max_file_size,
             auth=self._auth,
         )
-        return ReceivedFile(
-            remote_id=remote_id,
-            path=download.path,
-            file_name=download.file_name or str(exchange.get("file_name") or download.path.name),
-            media_type=download.media_type,
-            size=download.size,
-            sha256=download.sha256,
-            received_at=_date(exchange["received_at"]),
+        return download.received(
+            remote_id, download.file_name or str(exchange.get("file_name") or download.path.name), _date(exchange["received_at"])
         )
 
     def fetch_attestation(self, remote_id: str, dest_dir: Path) -> ReceivedFile:
@@ -214,15 +208,7 @@ class DocSecureClient:
         download = self._http.download(
             f"{API}/exchanges/{remote_id}/attestation", dest_dir, max_bytes=10 * 1024 * 1024, auth=self._auth
         )
-        return ReceivedFile(
-            remote_id=remote_id,
-            path=download.path,
-            file_name=download.file_name or "attestation.pdf",
-            media_type=download.media_type,
-            size=download.size,
-            sha256=download.sha256,
-            received_at=dt.datetime.now(dt.UTC),
-        )
+        return download.received(remote_id, download.file_name or "attestation.pdf")
 
     def status(self, remote_id: str) -> RemoteStatus:
         """``GET /exchanges/{id}``: one exchange as DocSecure has it now (a webhook's re-read)."""

@@ -39,6 +39,8 @@ from liasse_esign.settings import TITLE, ESignSettings
 if TYPE_CHECKING:
     import requests
 
+    from liasse.http import Download
+
 
 #: Yousign's hosts, to tell the user which environment the key opens.
 _SANDBOX_HOST = "api-sandbox.yousign.app"
@@ -262,30 +264,14 @@ class ESignClient:
     def download_signed(self, remote_id: str, dest_dir: Path) -> ReceivedFile:
         """``GET …/documents/download?version=completed``: the signed PDF, streamed to disk and hashed (ES-10)."""
         got = self._download(f"/signature_requests/{remote_id}/documents/download?version=completed", dest_dir)
-        return ReceivedFile(
-            remote_id=remote_id,
-            path=got.path,
-            file_name=got.file_name or f"{remote_id}.pdf",
-            media_type=got.media_type,
-            size=got.size,
-            sha256=got.sha256,
-            received_at=dt.datetime.now(dt.UTC),
-        )
+        return got.received(remote_id, got.file_name or f"{remote_id}.pdf")
 
     def download_audit_trail(self, remote_id: str, dest_dir: Path) -> ReceivedFile:
         """``GET …/audit_trails/download``: the proof file Yousign makes once the request is done."""
         got = self._download(f"/signature_requests/{remote_id}/audit_trails/download", dest_dir)
-        return ReceivedFile(
-            remote_id=remote_id,
-            path=got.path,
-            file_name=f"preuve_{remote_id}.pdf",
-            media_type=got.media_type,
-            size=got.size,
-            sha256=got.sha256,
-            received_at=dt.datetime.now(dt.UTC),
-        )
+        return got.received(remote_id, f"preuve_{remote_id}.pdf")
 
-    def _download(self, path: str, dest_dir: Path) -> Any:
+    def _download(self, path: str, dest_dir: Path) -> Download:
         if not self._api_key:
             raise self._key_refused()
         headers = {"Authorization": f"Bearer {self._api_key.reveal()}", "Accept": "application/pdf, application/zip"}

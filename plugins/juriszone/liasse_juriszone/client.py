@@ -209,15 +209,7 @@ class JurisZoneClient:
         download = self._http.download(
             f"{API}/documents/{_segment(document_id)}/content", dest_dir, max_bytes=max_bytes, auth=self._auth
         )
-        return ReceivedFile(
-            remote_id=document_id,
-            path=download.path,
-            file_name=str(meta["name"]),
-            media_type=download.media_type,
-            size=download.size,
-            sha256=download.sha256,
-            received_at=_date(meta.get("uploaded_at")),
-        )
+        return download.received(document_id, str(meta["name"]), _date(meta.get("uploaded_at")))
 
     # --- shares (JZ-04 … JZ-08) ---------------------------------------------------
 
