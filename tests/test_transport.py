@@ -107,3 +107,65 @@ def test_p2_an_unread_answer_goes_back_to_the_pool(running: RunningSandbox) -> N
         client.request("GET", "/api/echo")
     pools = client.session.get_adapter(running.url).poolmanager.pools
     assert sum(int(pools[key].num_connections) for key in pools.keys()) == 1
+
+
+def test_p2_a_direct_call_finds_its_pool_once_per_origin(running: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """requests' pool lookup runs once per origin and TLS settings, not once a call; a closed pool is looked up again."""
+    client = HttpClient("Toy", running.url)
+    adapter = client.session.get_adapter(running.url)
+    lookups: list[str] = []
+    original = adapter.poolmanager.connection_from_host
+
+    def counted(*args: object, **kwargs: object) -> object:
+        lookups.append(str(kwargs.get("host", args[0] if args else "")))
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(adapter.poolmanager, "connection_from_host", counted)
+    for _ in range(5):
+        client.request("GET", "/api/echo")
+    client.request("GET", "/api/echo", verify=False)  # other TLS settings: a pool key of their own
+    assert lookups == ["127.0.0.1", "127.0.0.1"]
+    pools = adapter.poolmanager.pools
+    evicted = [pools[key] for key in pools.keys()]
+    pools.clear()
+    for pool in evicted:
+        pool.close()  # as urllib3 1.x closes the pools it evicts: looked up again, not used closed
+    assert client.request("GET", "/api/echo").status_code == 200
+    assert len(lookups) == 3
+
+
+def test_p2_a_call_through_a_proxy_keeps_requests_own_lookup(running: RunningSandbox) -> None:
+    """With a proxy, the connection is the proxy's: requests chooses it at every call."""
+    client = HttpClient("Toy", "http://provider.invalid")
+    client.session.proxies = {"http": running.url}
+    # The sandbox answers the proxied request line for its own path, as a forward proxy passes it on.
+    response = client.request("GET", "/api/echo")
+    assert response.status_code == 200
+    adapter = client.session.get_adapter("http://provider.invalid")
+    assert adapter._pools == {}
+    assert adapter.proxy_manager
+
+
+def test_p2_a_path_is_requoted_as_requests_prepares_it(running: RunningSandbox) -> None:
+    """URLs prepared once per path are the URLs requests prepares: non-ASCII, spaces and escapes alike."""
+    client = HttpClient("Toy", running.url)
+    sent: list[str] = []
+    client.session.hooks["response"].append(lambda response, *args, **kwargs: sent.append(response.request.url))
+    odd = "/api/été dossier/%41"
+    expected = requests.Request("GET", f"{running.url}{odd}").prepare().url
+    assert expected == f"{running.url}/api/%C3%A9t%C3%A9%20dossier/A"
+    for _ in range(2):
+        with pytest.raises(ProviderError):  # no such page: a 404, after the request was sent
+            client.request("GET", odd)
+    client.request("GET", "/api/echo", params={"x": "1"})
+    assert sent == [expected, expected, f"{running.url}/api/echo?x=1"]
+
+
+def test_p2_a_request_sends_no_connection_header(running: RunningSandbox) -> None:
+    """HTTP/1.1 keeps the connection open by default: "Connection: keep-alive" is not written."""
+    client = HttpClient("Toy", running.url)
+    client.request("GET", "/api/echo")
+    client.request("GET", "/api/echo")
+    pools = client.session.get_adapter(running.url).poolmanager.pools
+    assert sum(int(pools[key].num_connections) for key in pools.keys()) == 1
+    assert "Connection" not in client.session.headers

@@ -33,6 +33,7 @@ module is imported: listing plugins stays cheap.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import os
@@ -166,6 +167,9 @@ class HttpClient:
                 _hide_secret_queries()
                 session = requests.Session()
                 session.headers["User-Agent"] = USER_AGENT
+                # HTTP/1.1 keeps connections open unless told otherwise (RFC 9112 §9.3): requests' default
+                # "Connection: keep-alive" is one more header to write and for the provider to parse, per call.
+                del session.headers["Connection"]
                 # The environment (HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE) is read once, here: with
                 # trust_env, requests reads all of os.environ and looks for ~/.netrc at every call, a
                 # third of a bulk send's time in the transport (P2); liasse always sends its own auth.
@@ -357,7 +361,12 @@ def _send(session: requests.Session, method: str, url: str, kwargs: dict[str, An
     # Request.prepare's steps in its order, less the cookie jar (none is ever sent) and the request hooks.
     prepared = requests.PreparedRequest()
     prepared.prepare_method(method)
-    prepared.prepare_url(url, options.pop("params", None))
+    params = options.pop("params", None)
+    if params is None and "?" not in url:
+        # A query may carry a provider's token (a proof's download link): such URLs are not kept.
+        prepared.url = _prepared_url(url)
+    else:
+        prepared.prepare_url(url, params)
     prepared.prepare_headers({name: value for name, value in headers.items() if value is not None})
     prepared.prepare_body(options.pop("data", None), options.pop("files", None), options.pop("json", None))
     prepared.prepare_auth(options.pop("auth", None) or session.auth, url)
@@ -372,6 +381,20 @@ def _send(session: requests.Session, method: str, url: str, kwargs: dict[str, An
     if not stream:
         response.content  # noqa: B018 - read now, as Session.send does, so the connection goes back to the pool
     return response
+
+
+@functools.lru_cache(maxsize=256)
+def _prepared_url(url: str) -> str:
+    """``url`` as ``PreparedRequest.prepare_url`` writes it (parsed, IDNA-encoded, requoted).
+
+    A provider's calls go to a handful of URLs: each is prepared once, not
+    once a call (P2). An invalid URL raises, and is not kept.
+    """
+    import requests
+
+    prepared = requests.PreparedRequest()
+    prepared.prepare_url(url, None)
+    return str(prepared.url)
 
 
 def _form_body(data: Any, headers: Mapping[str, str] | None, files: bool) -> tuple[Any, Mapping[str, str] | None]:
@@ -471,16 +494,50 @@ _ADAPTER: type[Any] | None = None
 
 
 def _adapter_class() -> type[Any]:
-    """requests' HTTPAdapter, its connections sending bodies :data:`SEND_BLOCK` at a time (built on first use)."""
+    """requests' HTTPAdapter for liasse's sessions (built on first use).
+
+    Its connections send bodies :data:`SEND_BLOCK` at a time, and a direct
+    connection's pool is looked up once per origin and TLS settings: requests
+    rebuilds the pool key from the URL at every call (parsing it, checking
+    the CA bundle path on disk, normalising the key), a tenth of a bulk
+    send's transport (P2). Calls through a proxy keep requests' own lookup.
+    """
     global _ADAPTER
     if _ADAPTER is None:
         from requests.adapters import HTTPAdapter
 
         class BlockAdapter(HTTPAdapter):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                #: (origin, verify, cert) → its urllib3 pool, for calls made without a proxy.
+                self._pools: dict[tuple[str, Any, Any], Any] = {}
+                super().__init__(*args, **kwargs)
+
             def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
                 kwargs.setdefault("blocksize", SEND_BLOCK)
                 super().init_poolmanager(*args, **kwargs)
 
+            def get_connection_with_tls_context(
+                self, request: Any, verify: Any, proxies: Mapping[str, str] | None = None, cert: Any = None
+            ) -> Any:
+                if proxies:
+                    return super().get_connection_with_tls_context(request, verify, proxies=proxies, cert=cert)
+                key = (_origin(request.url), verify, cert)
+                pool = self._pools.get(key)
+                # A pool the pool manager closed (evicted, or the adapter closed) is looked up again.
+                if pool is None or pool.pool is None:
+                    pool = self._pools[key] = super().get_connection_with_tls_context(request, verify, cert=cert)
+                return pool
+
+            def close(self) -> None:
+                self._pools.clear()
+                super().close()
+
         _ADAPTER = BlockAdapter
     return _ADAPTER
 
+
+def _origin(url: str) -> str:
+    """``scheme://host:port`` of an absolute URL, as written (the pool cache's key)."""
+    start = url.find("//") + 2
+    end = min((i for i in (url.find(c, start) for c in "/?#") if i >= 0), default=len(url))
+    return url[:end]
