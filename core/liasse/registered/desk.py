@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,7 @@ from liasse.registered.records import (
 from liasse.retries import outbox_delay
 from liasse.secrets import Secret
 from liasse.states import ExchangeKind, LetterState
-from liasse.store import ExchangeMove, record_moves, record_transition, record_transitions
+from liasse.store import ExchangeMove, id_lists, record_moves, record_transition, record_transitions
 from liasse.store.models import Exchange as ExchangeRow
 from liasse.store.models import OutboxEntry, PaymentLink, RegisteredConsent, RegisteredLetter, new_idempotency_key, utcnow
 
@@ -65,6 +66,8 @@ OUTCOME_PROOFS = {
     LetterState.NEGLECTED: ProofKind.NEGLIGENCE,
     LetterState.BOUNCED: ProofKind.BOUNCE,
 }
+#: Chunks of a bulk send's calls queued ahead of the one being recorded (each twice the workers).
+CHUNKS_AHEAD = 2
 #: States past the deposit: the letter has left and its deposit proof exists.
 DEPOSITED = frozenset({LetterState.SENT, *OUTCOME_PROOFS})
 
@@ -85,9 +88,10 @@ class _LetterCall:
 
 @attrs.define
 class _Kept:
-    """What a send's check read and rendered, kept for its commit: each event and its letter's PDF."""
+    """What a send's check read and rendered, kept for its commit: each event, its parties by key, its letter's PDF."""
 
     events: dict[int, Any] = attrs.Factory(dict)
+    parties: dict[int, dict[str, Any]] = attrs.Factory(dict)
     documents: dict[int, build.RenderedLetter] = attrs.Factory(dict)
 
 
@@ -256,7 +260,7 @@ class RegisteredDesk(DeskBase):
         ready: list[LetterChoice] = []
         problems: list[LetterProblem] = []
         events: dict[int, Any] = keep.events if keep is not None else {}
-        index: dict[int, dict[str, Any]] = {}
+        index: dict[int, dict[str, Any]] = keep.parties if keep is not None else {}
         rendered: dict[int, LetterProblem | None] = {}
         with self.liasse.store.session() as session:
             consents = self._consent_rows(session)
@@ -336,22 +340,33 @@ class RegisteredDesk(DeskBase):
         uploads = self._upload_shared(calls)
         calls = [self._with_document_id(call, uploads) for call in calls]
         results: list[Letter | LiasseError] = []
-        # Calls run ``workers`` at a time; each chunk's outcomes are recorded in one transaction while
-        # the next chunk's calls are in flight (every call is queued at once, taken in order). This
-        # thread wakes once a chunk, not once a letter: it shares the interpreter lock with the calls.
+        # Calls run ``workers`` at a time, queued a chunk (twice the workers) at a time, CHUNKS_AHEAD chunks
+        # ahead; each chunk's outcomes are recorded in one transaction while the next chunks' calls are in
+        # flight. This thread wakes once a chunk, not once a letter: it shares the interpreter lock with the
+        # calls. Queuing only a few chunks keeps a campaign's queue short, and its calls' bookkeeping dies
+        # young instead of waking the garbage collector's full sweep (P2).
         chunk_size = max(1, workers) * 2
+        chunks = iter([calls[start : start + chunk_size] for start in range(0, len(calls), chunk_size)])
         with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix=f"liasse-{self.provider}") as pool:
-            answers = [pool.submit(self._call, call) for call in calls]
-            for start in range(0, len(calls), chunk_size):
-                chunk = calls[start : start + chunk_size]
-                waiting = answers[start : start + chunk_size]
-                wait(waiting)
-                outcomes = [answer.result() for answer in waiting]
-                for offset, result in enumerate(self._record_chunk(chunk, outcomes)):
+            queued: deque[tuple[list[_LetterCall], list[Future[RemoteExchange | LiasseError]]]] = deque()
+
+            def queue_next() -> None:
+                chunk = next(chunks, None)
+                if chunk is not None:
+                    queued.append((chunk, [pool.submit(self._call, call) for call in chunk]))
+
+            for _ in range(CHUNKS_AHEAD):
+                queue_next()
+            while queued:
+                chunk, answers = queued.popleft()
+                wait(answers)
+                queue_next()
+                outcomes = [answer.result() for answer in answers]
+                for result in self._record_chunk(chunk, outcomes):
                     results.append(result)
                     if progress is not None:
-                        progress(start + offset, result)
-        return SendReport(tuple(results), report.problems, uploads=len({v for v in uploads.values()}))
+                        progress(len(results) - 1, result)
+        return SendReport(tuple(results), report.problems, uploads=len(set(uploads.values())))
 
     def _record_chunk(
         self, chunk: list[_LetterCall], outcomes: list[RemoteExchange | LiasseError]
@@ -364,7 +379,8 @@ class RegisteredDesk(DeskBase):
         now = utcnow()
         moves: list[ExchangeMove] = []
         errors: list[dict[str, Any]] = []
-        entries: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        #: The outbox rows that end alike (every letter sent, mostly): one UPDATE over their keys.
+        entries: dict[tuple[tuple[str, Any], ...], list[str]] = {}
         results: list[Letter | LiasseError] = []
         for call, answer in zip(chunk, outcomes):
             outcome = self._outcome(call, answer, now)
@@ -382,8 +398,7 @@ class RegisteredDesk(DeskBase):
                         remote_id=outcome.remote_id,
                     )
                 )
-            entry = {"b_key": call.key, **outcome.entry}
-            entries.setdefault(tuple(entry), []).append(entry)
+            entries.setdefault(tuple(outcome.entry.items()), []).append(call.key)
             if isinstance(answer, LiasseError):
                 results.append(answer)
             else:
@@ -396,9 +411,9 @@ class RegisteredDesk(DeskBase):
                     exchanges.update().where(exchanges.c.id == sa.bindparam("b_id")).values(last_error=sa.bindparam("last_error")),
                     errors,
                 )
-            for columns, rows in entries.items():
-                values = {c: sa.bindparam(c) for c in columns if c != "b_key"}
-                session.execute(outbox.update().where(outbox.c.idempotency_key == sa.bindparam("b_key")).values(values), rows)
+            for values, keys in entries.items():
+                for part in id_lists(keys):
+                    session.execute(outbox.update().where(outbox.c.idempotency_key.in_(part)).values(dict(values)))
         return results
 
     def _commit(
@@ -409,11 +424,12 @@ class RegisteredDesk(DeskBase):
         kept: _Kept | None = None,
     ) -> list[_LetterCall]:
         """Render each event once, then commit every letter with its outbox row, before any call."""
-        known = kept.events if kept is not None else {}
+        kept = kept if kept is not None else _Kept()
         events = {
-            event_id: known.get(event_id) or self.host.events.event(event_id) for event_id in dict.fromkeys(c.event_id for c in ready)
+            event_id: kept.events.get(event_id) or self.host.events.event(event_id)
+            for event_id in dict.fromkeys(c.event_id for c in ready)
         }
-        documents: dict[int, build.RenderedLetter] = dict(kept.documents if kept is not None else {})
+        documents = kept.documents
         for event_id, event in events.items():
             if event_id in documents:
                 continue  # rendered by the check a moment ago
@@ -432,7 +448,8 @@ class RegisteredDesk(DeskBase):
             }
             lease_until = utcnow() + self.liasse.outbox.lease
             parties = {
-                event_id: {build.party_key(p): p for p in build.recipients(event)} for event_id, event in events.items()
+                event_id: kept.parties.get(event_id) or {build.party_key(p): p for p in build.recipients(event)}
+                for event_id, event in events.items()
             }
             planned: list[tuple[dict[str, Any], Any, LetterChoice, str | None]] = []
             for choice in ready:
@@ -541,12 +558,8 @@ class RegisteredDesk(DeskBase):
             with self.liasse.store.session() as session:
                 for sha256, remote_id in uploaded.items():
                     ids = [call.exchange_id for call in calls if call.draft.documents[0].sha256 == sha256]
-                    for start in range(0, len(ids), 500):  # IN lists of 500: under every database's parameter limit
-                        session.execute(
-                            letters.update()
-                            .where(letters.c.exchange_id.in_(ids[start : start + 500]))
-                            .values(document_remote_id=remote_id)
-                        )
+                    for part in id_lists(ids):
+                        session.execute(letters.update().where(letters.c.exchange_id.in_(part)).values(document_remote_id=remote_id))
         return uploaded
 
     @staticmethod

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Sequence
+from typing import TypeVar
+from collections.abc import Iterable, Iterator, Sequence
 
 import attrs
 import sqlalchemy as sa
@@ -50,6 +51,8 @@ __all__ = [
     "record_moves",
     "record_transition",
     "record_transitions",
+    "id_lists",
+    "IN_LIST",
     "TIMESTAMP_COLUMNS",
 ]
 
@@ -160,12 +163,13 @@ def record_moves(session: Session, moves: Sequence[ExchangeMove], by: str, at: d
     A bulk send knows each letter's id and state from its own commit: loading
     the rows back only to change them cost more than the provider's call
     (AR-08, P2). Each move is checked against its kind's machine, and each
-    exchange against the state the caller saw, before anything is written;
-    the UPDATEs are sent as one batch per set of columns, each still guarded
-    by that state, and the history rows are inserted in one batch. If any
-    exchange was moved by another process meanwhile,
-    :class:`~liasse.errors.ExchangeChanged` names it and the caller's
-    session must roll back. Rows this session already loaded are
+    exchange against the state the caller saw, before anything is written.
+    Moves alike (the same source, target and error) are written together:
+    one UPDATE over their ids, still guarded by that state, and one
+    INSERT … SELECT of their history rows; only the provider's ids are
+    written row by row. If any exchange was moved by another process
+    meanwhile, :class:`~liasse.errors.ExchangeChanged` names it and the
+    caller's session must roll back. Rows this session already loaded are
     not refreshed: read them again afterwards.
     """
     when = at or utcnow()
@@ -174,15 +178,9 @@ def record_moves(session: Session, moves: Sequence[ExchangeMove], by: str, at: d
     planned = [(move, _checked_target(move.kind, move.source, move.target)) for move in moves]
     if not planned:
         return
-    batches: dict[tuple[str, ...], list[dict[str, object]]] = {}
+    alike: dict[tuple[str, str, str | None], list[int]] = {}
     for move, target in planned:
-        values: dict[str, object] = {"b_id": move.exchange_id, "b_source": move.source, "state": target, "last_error": move.error}
-        column = TIMESTAMP_COLUMNS.get(target)
-        if column is not None:
-            values[column] = when
-        if move.remote_id is not None:
-            values["remote_id"] = move.remote_id
-        batches.setdefault(tuple(values), []).append(values)
+        alike.setdefault((move.source, target, move.error), []).append(move.exchange_id)
     table = Exchange.__table__
     ids = [move.exchange_id for move, _ in planned]
     # Read first, so the sentence names the exchanges another process moved and nothing is written for them.
@@ -190,23 +188,45 @@ def record_moves(session: Session, moves: Sequence[ExchangeMove], by: str, at: d
     moved = [move for move, _ in planned if seen.get(move.exchange_id) != move.source]
     if moved:
         raise ExchangeChanged(label=_labels(moved))
-    guard = sa.and_(table.c.id == sa.bindparam("b_id"), table.c.state == sa.bindparam("b_source"))
-    # One batch's row count is the sum of its UPDATEs only where the driver says so; else row by row.
-    per_batch = session.get_bind().dialect.supports_sane_multi_rowcount
     matched = 0
-    for columns, rows in batches.items():
-        statement = table.update().where(guard).values({c: sa.bindparam(c) for c in columns if not c.startswith("b_")})
-        for part in [rows] if per_batch else [[row] for row in rows]:
-            matched += session.execute(statement, part).rowcount  # type: ignore[attr-defined]
+    for (source, target, error), group in alike.items():
+        values: dict[str, object] = {"state": target, "last_error": error}
+        column = TIMESTAMP_COLUMNS.get(target)
+        if column is not None:
+            values[column] = when
+        for part in id_lists(group):
+            statement = table.update().where(table.c.id.in_(part), table.c.state == source).values(values)
+            matched += session.execute(statement).rowcount  # type: ignore[attr-defined]
     if matched != len(planned):
         # Moved between the read and the write: the rows not at their target now are the ones.
         now = {row[0]: row[1] for row in session.execute(sa.select(table.c.id, table.c.state).where(table.c.id.in_(ids)))}
         late = [move for move, target in planned if now.get(move.exchange_id) != target]
         raise ExchangeChanged(label=_labels(late or [move for move, _ in planned]))
-    session.execute(
-        sa.insert(ExchangeTransition.__table__),
-        [{"exchange_id": move.exchange_id, "source": move.source, "target": target, "at": when, "by": by} for move, target in planned],
-    )
+    history = ExchangeTransition.__table__
+    for (source, target, _error), group in alike.items():
+        for part in id_lists(group):
+            rows = sa.select(
+                table.c.id,
+                sa.literal(source, history.c.source.type),
+                sa.literal(target, history.c.target.type),
+                sa.literal(when, history.c.at.type),
+                sa.literal(by, history.c.by.type),
+            ).where(table.c.id.in_(part))
+            session.execute(sa.insert(history).from_select(["exchange_id", "source", "target", "at", "by"], rows))
+    remote = [{"b_id": move.exchange_id, "remote_id": move.remote_id} for move, _ in planned if move.remote_id is not None]
+    if remote:
+        session.execute(table.update().where(table.c.id == sa.bindparam("b_id")).values(remote_id=sa.bindparam("remote_id")), remote)
+
+
+_Key = TypeVar("_Key", int, str)
+#: Ids per ``IN`` list: under every supported database's limit on bound parameters.
+IN_LIST = 500
+
+
+def id_lists(ids: Sequence[_Key]) -> Iterator[Sequence[_Key]]:
+    """``ids`` (or keys) in slices of :data:`IN_LIST`, each one ``IN`` list of a statement."""
+    for start in range(0, len(ids), IN_LIST):
+        yield ids[start : start + IN_LIST]
 
 
 def _labels(moves: Sequence[ExchangeMove]) -> str:
