@@ -13,8 +13,11 @@ The office is the demo office; event 1 gets ``--n`` extra co-owners (one
 letter each, the same rendered document: an electronic notice), written into
 the reference host's tables before it opens. The sandbox runs in a process of
 its own, as a real provider is, with a "delay" fault of 20 ms on every API
-call. Each mode commits its letters and outbox rows first, calls AR24, then
-records the state, exactly as a user's send does.
+call, and on a core of its own (:mod:`processes`; ``--share-cores`` lets the
+two share the machine's cores, about a fifth slower here). Each mode commits
+its letters and outbox rows first, calls AR24, then records the state,
+exactly as a user's send does. Each bulk round prints the CPU that liasse's
+process and the sandbox spent on it.
 
 The sequential baseline sends as many letters (``--n`` other co-owners of
 the same event) through the same bulk path with one worker: the same checks,
@@ -32,7 +35,7 @@ every round is printed. The letters are sent again each round (the same
 parties, new letters), so the event, its rendering and the store do not
 grow between the modes.
 
-Run: ``python bench/ar24_letters.py [--n 1000] [--workers 32] [--rounds 3] [--check]``.
+Run: ``python bench/ar24_letters.py [--n 1000] [--workers 32] [--rounds 3] [--share-cores] [--check]``.
 Targets are reported, not asserted: the exit code is 0 unless ``--check`` is
 given and a target is missed.
 """
@@ -50,6 +53,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import processes
 import requests
 from demo_office import write_office
 
@@ -59,8 +63,7 @@ TARGET_UPLOADS = 1
 #: Letters also sent each in its own ``send()`` call, for information (they render and check each time).
 ALONE = 3
 
-SANDBOX = """
-import sys
+SANDBOX = processes.CORE_ARGUMENT + """
 from liasse.sandbox import serve
 from liasse_ar24.sandbox import create_sandbox
 running = serve(create_sandbox())
@@ -95,14 +98,17 @@ def add_parties(host_path: Path, count: int, start: int) -> list[str]:
 
 
 @contextlib.contextmanager
-def office(workdir: Path, parties: int) -> Iterator[tuple[Any, str, list[str]]]:
-    """The demo office against an AR24 sandbox in its own process; event 1 with ``parties`` more co-owners."""
+def office(workdir: Path, parties: int, core: int | None = None) -> Iterator[tuple[Any, str, list[str], int]]:
+    """The demo office against an AR24 sandbox in its own process (on ``core``, if given); event 1 with
+    ``parties`` more co-owners. Yields the office, the sandbox's URL, the parties' keys and its pid."""
     from liasse.app import Liasse
     from liasse.demo import DEMO_USER
     from liasse.secrets import Secret
     from liasse_ar24.sandbox import DEMO_PRIVATE_KEY, DEMO_TOKEN, DEMO_USER_EMAIL, DEMO_USER_PASSWORD
 
-    process = subprocess.Popen([sys.executable, "-c", SANDBOX], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", SANDBOX, "" if core is None else str(core)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     liasse = None
     try:
         assert process.stdout is not None
@@ -119,7 +125,7 @@ def office(workdir: Path, parties: int) -> Iterator[tuple[Any, str, list[str]]]:
         keys = add_parties(workdir / "host.sqlite3", parties, 0)
         liasse = Liasse.open(config)
         liasse.connect("ar24", DEMO_USER, DEMO_USER_EMAIL, Secret(DEMO_USER_PASSWORD))
-        yield liasse, url, keys
+        yield liasse, url, keys, process.pid
     finally:
         if liasse is not None:
             liasse.close()
@@ -141,8 +147,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=32)
     parser.add_argument("--latency", type=float, default=0.020, help="seconds the sandbox waits on each API call")
     parser.add_argument("--rounds", type=int, default=3, help="baseline then bulk send, this many times (medians)")
+    parser.add_argument("--share-cores", action="store_true", help="let the sandbox share liasse's cores")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
+    core = None if args.share_cores else processes.provider_core()
+    if core is not None:
+        processes.keep_off(core)  # before any thread starts: liasse's threads all stay off the sandbox's core
 
     from liasse.demo import DEMO_USER
     from liasse.errors import LiasseError
@@ -150,10 +160,11 @@ def main() -> int:
     from liasse.registered import LetterChoice
     from liasse.states import LetterState
 
-    with tempfile.TemporaryDirectory(prefix="liasse-bench-ar24-") as tmp, office(Path(tmp), 2 * args.n + ALONE) as (
+    with tempfile.TemporaryDirectory(prefix="liasse-bench-ar24-") as tmp, office(Path(tmp), 2 * args.n + ALONE, core) as (
         liasse,
         url,
         keys,
+        sandbox_pid,
     ):
         desk = liasse.desk("ar24", DEMO_USER)
         fault = {"kind": "delay", "path": "/api/", "delay": args.latency, "times": 10**9}
@@ -178,9 +189,12 @@ def main() -> int:
 
             requests.delete(f"{url}/_sandbox/requests", timeout=10)
             uploads_before = int(requests.get(f"{url}/_sandbox/uploads", timeout=10).json()["uploads"])
+            cpu_before, sandbox_before = time.process_time(), processes.cpu_seconds(sandbox_pid)
             started = time.perf_counter()
             report = desk.send([LetterChoice(1, key, LetterKind.SIMPLE_NOTICE) for key in bulk_keys], workers=args.workers)
             bulk_times.append(time.perf_counter() - started)
+            cpu, sandbox_after = time.process_time() - cpu_before, processes.cpu_seconds(sandbox_pid)
+            sandbox_cpu = f", sandbox {sandbox_after - sandbox_before:.2f} s" if sandbox_after is not None and sandbox_before is not None else ""
             calls = journal(url)
             # The worst round's counts: every bulk send must keep to them, not only the median one.
             per = max(per, len(calls) / max(1, args.n))
@@ -188,7 +202,7 @@ def main() -> int:
             bad += [r for r in report.results if isinstance(r, LiasseError) or r.state is not LetterState.TO_VALID]
             print(
                 f"round {round_number + 1}: sequential {sequential_times[-1]:.1f} s, bulk {bulk_times[-1]:.2f} s, "
-                f"ratio {sequential_times[-1] / bulk_times[-1]:.2f}×",
+                f"ratio {sequential_times[-1] / bulk_times[-1]:.2f}× (bulk CPU: liasse {cpu:.2f} s{sandbox_cpu})",
                 flush=True,
             )
 
@@ -199,6 +213,8 @@ def main() -> int:
     print(f"sequential baseline (bulk path, 1 worker), median of {args.rounds}: {args.n} letters in {sequential:.1f} s "
           f"({sequential / args.n * 1000:.1f} ms a letter)")
     print(f"bulk send, median of {args.rounds}: {args.n} letters in {bulk:.2f} s with {args.workers} workers")
+    where = f"the sandbox on core {core}, liasse on the others" if core is not None else "the sandbox and liasse sharing the cores"
+    print(f"cores: {where}")
     ok_ratio, ok_req, ok_up = ratio >= TARGET_RATIO, per <= TARGET_REQUESTS, uploads == TARGET_UPLOADS
     print(f"AR24 bulk send, {args.n} letters, ratio {ratio:.2f}× (target ≥ 10×) {'OK' if ok_ratio else 'BELOW'}")
     print(f"ratio per round, lowest to highest: {', '.join(f'{r:.2f}×' for r in ratios)}")
