@@ -307,3 +307,19 @@ def test_fw07_an_action_never_sends_the_clerk_to_another_site(served: ServedOffi
         assert done.status_code in (302, 303), done.status_code
         target = urlsplit(done.headers["Location"])
         assert target.netloc in ("", urlsplit(served.url).netloc), done.headers["Location"]
+
+
+def test_fw07_two_uploads_of_the_same_name_are_both_kept(tmp_path: Path) -> None:
+    """Two "scan.pdf" picked from two of the office's folders in one form: both saved, both under their name."""
+    import io
+
+    from flask import Flask
+
+    from liasse_screens.app import save_uploads
+
+    app = Flask(__name__)
+    files = {"file": [(io.BytesIO(b"%PDF-1 first"), "scan.pdf"), (io.BytesIO(b"%PDF-1 second"), "scan.pdf")]}
+    with app.test_request_context("/", method="POST", data=files, content_type="multipart/form-data"):
+        saved = save_uploads(tmp_path, "send-")
+    assert [path.name for path in saved] == ["scan.pdf", "scan.pdf"]
+    assert [path.read_bytes() for path in saved] == [b"%PDF-1 first", b"%PDF-1 second"]

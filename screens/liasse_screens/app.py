@@ -55,16 +55,17 @@ def provider_title(provider: str) -> str:
 
 
 def save_uploads(parent: Path, prefix: str) -> list[Path]:
-    """The form's ``file`` uploads, each streamed to disk in a fresh folder under ``parent``, under a safe name."""
+    """The form's ``file`` uploads, each streamed to disk in a folder of its own under ``parent``, under a safe name."""
     uploads = [f for f in request.files.getlist("file") if f and f.filename]
     if not uploads:
         return []
     folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     paths: list[Path] = []
-    for upload in uploads:
-        # Names as the office wrote them, accents and spaces kept ("Projet de compromis.pdf"): each upload
-        # has a fresh folder, so only the name's own safety matters.
-        target = folder / (safe_file_name(upload.filename or "") or "document")
+    for number, upload in enumerate(uploads, 1):
+        # Names as the office wrote them, accents and spaces kept ("Projet de compromis.pdf"). Each upload has
+        # a folder of its own: two "scan.pdf" from two folders of the office's are both kept, under their name.
+        target = folder / str(number) / (safe_file_name(upload.filename or "") or "document")
+        target.parent.mkdir()
         upload.save(target)
         paths.append(target)
     return paths

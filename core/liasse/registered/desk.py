@@ -421,10 +421,9 @@ class RegisteredDesk(DeskBase):
         ready: tuple[LetterChoice, ...],
         otp: Secret | None,
         webhook_url: str | None,
-        kept: _Kept | None = None,
+        kept: _Kept,
     ) -> list[_LetterCall]:
-        """Render each event once, then commit every letter with its outbox row, before any call."""
-        kept = kept if kept is not None else _Kept()
+        """Render each event once (unless the check did), then commit every letter with its outbox row, before any call."""
         events = {
             event_id: kept.events.get(event_id) or self.host.events.event(event_id)
             for event_id in dict.fromkeys(c.event_id for c in ready)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import TypeVar
 from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeVar
 
 import attrs
 import sqlalchemy as sa
@@ -40,6 +40,7 @@ __all__ = [
     "Exchange",
     "ExchangeMove",
     "ExchangeTransition",
+    "IN_LIST",
     "OutboxEntry",
     "ProviderContact",
     "Store",
@@ -47,12 +48,11 @@ __all__ = [
     "SyncCursor",
     "WebhookEvent",
     "default_store_url",
+    "id_lists",
     "open_store",
     "record_moves",
     "record_transition",
     "record_transitions",
-    "id_lists",
-    "IN_LIST",
     "TIMESTAMP_COLUMNS",
 ]
 
@@ -65,6 +65,17 @@ TIMESTAMP_COLUMNS: dict[str, str] = {
     "done": "done_at",
     "imported": "imported_at",
 }
+
+
+_Key = TypeVar("_Key", int, str)
+#: Ids per ``IN`` list: under every supported database's limit on bound parameters.
+IN_LIST = 500
+
+
+def id_lists(ids: Sequence[_Key]) -> Iterator[Sequence[_Key]]:
+    """``ids`` (or keys) in slices of :data:`IN_LIST`, each one ``IN`` list of a statement."""
+    for start in range(0, len(ids), IN_LIST):
+        yield ids[start : start + IN_LIST]
 
 
 def record_transition(
@@ -216,17 +227,6 @@ def record_moves(session: Session, moves: Sequence[ExchangeMove], by: str, at: d
     remote = [{"b_id": move.exchange_id, "remote_id": move.remote_id} for move, _ in planned if move.remote_id is not None]
     if remote:
         session.execute(table.update().where(table.c.id == sa.bindparam("b_id")).values(remote_id=sa.bindparam("remote_id")), remote)
-
-
-_Key = TypeVar("_Key", int, str)
-#: Ids per ``IN`` list: under every supported database's limit on bound parameters.
-IN_LIST = 500
-
-
-def id_lists(ids: Sequence[_Key]) -> Iterator[Sequence[_Key]]:
-    """``ids`` (or keys) in slices of :data:`IN_LIST`, each one ``IN`` list of a statement."""
-    for start in range(0, len(ids), IN_LIST):
-        yield ids[start : start + IN_LIST]
 
 
 def _labels(moves: Sequence[ExchangeMove]) -> str:
